@@ -236,7 +236,9 @@ export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   readFile = (p: string) => readFileSync(p, 'utf8'),
 ): Config {
-  const parsedEnv = envSchema.safeParse(env);
+  // An empty value (e.g. a line copied from .env.example) means "not set".
+  const setOnly = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsedEnv = envSchema.safeParse(setOnly);
   if (!parsedEnv.success) throw new ConfigError(`Invalid configuration:\n${describeIssues(parsedEnv.error, '')}`);
   const e = parsedEnv.data;
 

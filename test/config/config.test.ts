@@ -12,6 +12,13 @@ describe('loadConfig', () => {
     expect(config.access.localRole).toBe('admin');
   });
 
+  it('treats empty values as unset, as in a copied .env.example', () => {
+    const config = loadConfig({ PEGASUS_META_SERVERS: '', DATABASE_URL: ' ', SLACK_BOT_TOKEN: '' });
+    expect(config.simulated).toBe(true);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.slack).toBeUndefined();
+  });
+
   it('reads one cluster from PEGASUS_META_SERVERS', () => {
     const config = loadConfig({ PEGASUS_META_SERVERS: '10.0.0.1:34601, 10.0.0.2:34601', PEGASUS_CLUSTER_NAME: 'prod' });
     expect(config.simulated).toBe(false);
