@@ -150,6 +150,14 @@ export interface NodeStats extends LatencyP99 {
   writeQps: number;
 }
 
+/** Memory and sessions of one meta server (`server_stat` on metas, `network_server_sessions`). Optional in a report. */
+export interface MetaStats {
+  address: string;
+  residentMemMb: number;
+  virtualMemMb: number;
+  sessions: number;
+}
+
 /** Load of one table, counting primaries only (`app_stat`). */
 export interface TableStats extends LatencyP99 {
   appId: number;
@@ -177,6 +185,8 @@ export interface PartitionStats extends LatencyP99 {
 export interface LoadReport {
   intervalMs: number;
   nodes: NodeStats[];
+  /** Meta servers that answered, when the client samples them too (for `server_stat` and `connections`). */
+  metas?: MetaStats[];
   tables: TableStats[];
   /** Only when a table was asked for. */
   partitions?: PartitionStats[];
