@@ -1,0 +1,449 @@
+/**
+ * The shared store for several bot instances: PostgreSQL through a `pg` pool. Every exactly-once gate is a
+ * single statement (compare-and-set `UPDATE … WHERE status = ANY(…) RETURNING *`, `INSERT … ON CONFLICT DO
+ * NOTHING`), so instances need no coordination beyond the database. `withLock` is a session advisory lock
+ * on a client held for the duration of the work.
+ */
+import pg from 'pg';
+import { systemClock, type Clock } from '../clock.js';
+import type { MessageRef } from '../commands/command.js';
+import type { Logger } from '../logger.js';
+import { migratePostgres, migrations as allMigrations, type Migration } from './migrations.js';
+import { StoreError, StoreErrorCode } from './store-error.js';
+import type {
+  AuditEntry,
+  AuditQuery,
+  PendingAction,
+  PendingStatus,
+  RebalanceWindow,
+  Store,
+  WindowStatus,
+  WindowStep,
+} from './store.js';
+import {
+  auditFromRow,
+  parseAuditUser,
+  patchValue,
+  pendingFromRow,
+  stepFromRow,
+  toJson,
+  windowFromRow,
+  windowPatchColumns,
+  type AuditRow,
+  type PendingPatch,
+  type PendingRow,
+  type StepRow,
+  type WindowPatch,
+  type WindowRow,
+} from './store-rows.js';
+
+/** Options of `PostgresStore`. */
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database` (DATABASE_URL). */
+  connectionString: string;
+  /**
+   * Schema holding the tables, created if missing: lower-case letters, digits and `_`. Default `public`.
+   * Advisory locks are scoped to it too, so separate schemas on one database never block each other.
+   */
+  schema?: string;
+  /** Pool size. Default 10. */
+  max?: number;
+  /** How long to wait for a connection before failing. Default 10 s. */
+  connectionTimeoutMs?: number;
+  /** Stamps `updatedAt` of windows and migration times. Default: the wall clock. */
+  clock?: Clock;
+  /** Migrations to run (tests). Default: all of `migrations`. */
+  migrations?: readonly Migration[];
+  /** Receives errors of idle pooled connections (the server restarting), which would otherwise crash the process. */
+  logger?: Logger;
+}
+
+const { builtins } = pg.types;
+
+// JSON stays text so "absent" (SQL NULL) and JSON null remain distinct, exactly as in SQLite; bigint ids
+// fit a JS number for the life of any audit log.
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: Parameters<typeof pg.types.getTypeParser>[0], format?: 'text') => {
+    if (oid === builtins.JSON || oid === builtins.JSONB) return (value: string) => value;
+    if (oid === builtins.INT8) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format) as unknown;
+  }) as typeof pg.types.getTypeParser,
+};
+
+const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Collects positional parameters while a statement is built. */
+class Params {
+  readonly values: unknown[] = [];
+
+  /** Adds a value and returns its placeholder. */
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** The PostgreSQL implementation of the `Store` port. */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres';
+  readonly schema: string;
+  private readonly pool: pg.Pool;
+  private readonly connectionString: string;
+  private readonly clock: Clock;
+  private readonly migrationList: readonly Migration[];
+  private readonly lockNamespace: string;
+  private closed = false;
+
+  /** Creates the pool (no connection is made until the first query); run `migrate()` before use. */
+  constructor(options: PostgresStoreOptions) {
+    const schema = options.schema ?? 'public';
+    if (!schemaPattern.test(schema)) {
+      throw new StoreError(
+        StoreErrorCode.BadOption,
+        `Invalid PostgreSQL schema name "${schema}": use lower-case letters, digits and _ (at most 63, not starting with a digit).`,
+      );
+    }
+    this.schema = schema;
+    this.connectionString = options.connectionString;
+    this.clock = options.clock ?? systemClock;
+    this.migrationList = options.migrations ?? allMigrations;
+    this.lockNamespace = `pegasus-chatops:${schema}`;
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.max ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+      options: `-c search_path=${schema}`,
+      types,
+      application_name: 'pegasus-chatops',
+    });
+    const logger = options.logger;
+    this.pool.on('error', (err) => {
+      logger?.warn({ err: err.message }, 'PostgreSQL connection lost while idle; the pool will reconnect');
+    });
+  }
+
+  async migrate(): Promise<void> {
+    const client = await this.connect();
+    try {
+      await migratePostgres(
+        client,
+        this.schema,
+        [this.lockNamespace, 'pegasus-chatops/schema-migrations'],
+        this.migrationList,
+        this.clock.now(),
+      );
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  async createPending(action: PendingAction): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO pending_actions (id, kind, command, cluster, params, risk, requested_by, channel_id, required_role,
+         created_at, expires_at, status, decided_by, decided_at, result, messages)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16::jsonb)`,
+      [
+        action.id,
+        action.kind,
+        action.command,
+        action.cluster,
+        toJson(action.params),
+        action.risk,
+        JSON.stringify(action.requestedBy),
+        action.channelId,
+        action.requiredRole,
+        action.createdAt,
+        action.expiresAt,
+        action.status,
+        toJson(action.decidedBy),
+        action.decidedAt ?? null,
+        action.result ?? null,
+        JSON.stringify(action.messages),
+      ],
+    );
+  }
+
+  async getPending(id: string): Promise<PendingAction | undefined> {
+    const { rows } = await this.pool.query<PendingRow>('SELECT * FROM pending_actions WHERE id = $1', [id]);
+    return rows[0] && pendingFromRow(rows[0]);
+  }
+
+  async transitionPending(
+    id: string,
+    from: readonly PendingStatus[],
+    to: PendingStatus,
+    patch: PendingPatch = {},
+  ): Promise<PendingAction | undefined> {
+    // A concurrent UPDATE of the same row waits for ours and then re-checks the status: exactly one wins.
+    const { rows } = await this.pool.query<PendingRow>(
+      `UPDATE pending_actions
+          SET status = $3,
+              decided_by = COALESCE($4::jsonb, decided_by),
+              decided_at = COALESCE($5::timestamptz, decided_at),
+              result = COALESCE($6::text, result)
+        WHERE id = $1 AND status = ANY($2::text[])
+        RETURNING *`,
+      [id, [...from], to, toJson(patch.decidedBy), patch.decidedAt ?? null, patch.result ?? null],
+    );
+    return rows[0] && pendingFromRow(rows[0]);
+  }
+
+  async addPendingMessage(id: string, ref: MessageRef): Promise<void> {
+    await this.pool.query(
+      'UPDATE pending_actions SET messages = messages || jsonb_build_array($2::jsonb) WHERE id = $1',
+      [id, JSON.stringify(ref)],
+    );
+  }
+
+  async listPending(filter: { status?: PendingStatus; cluster?: string }): Promise<PendingAction[]> {
+    const params = new Params();
+    const where: string[] = [];
+    if (filter.status !== undefined) where.push(`status = ${params.add(filter.status)}`);
+    if (filter.cluster !== undefined) where.push(`cluster = ${params.add(filter.cluster)}`);
+    const { rows } = await this.pool.query<PendingRow>(
+      `SELECT * FROM pending_actions ${whereClause(where)} ORDER BY created_at, id`,
+      params.values,
+    );
+    return rows.map(pendingFromRow);
+  }
+
+  async appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry> {
+    const { rows } = await this.pool.query<AuditRow>(
+      `INSERT INTO audit_log (at, actor, actor_platform, actor_user_id, channel_id, cluster, event, command, args,
+         outcome, approvers, ref)
+       VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11::jsonb, $12)
+       RETURNING *`,
+      [
+        entry.at,
+        JSON.stringify(entry.actor),
+        entry.actor.platform,
+        entry.actor.userId,
+        entry.channelId,
+        entry.cluster ?? null,
+        entry.event,
+        entry.command,
+        toJson(entry.args),
+        entry.outcome,
+        toJson(entry.approvers),
+        entry.ref ?? null,
+      ],
+    );
+    const row = rows[0];
+    if (!row) throw new Error('INSERT … RETURNING gave no row');
+    return auditFromRow(row);
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    const params = new Params();
+    const where: string[] = [];
+    if (query.user !== undefined) {
+      const user = parseAuditUser(query.user);
+      where.push(`actor_user_id = ${params.add(user.userId)}`);
+      if (user.platform) where.push(`actor_platform = ${params.add(user.platform)}`);
+    }
+    if (query.since !== undefined) where.push(`at >= ${params.add(query.since)}`);
+    if (query.ref !== undefined) where.push(`ref = ${params.add(query.ref)}`);
+    const limit = params.add(Math.max(0, Math.floor(query.limit)));
+    const { rows } = await this.pool.query<AuditRow>(
+      `SELECT * FROM audit_log ${whereClause(where)} ORDER BY at DESC, id DESC LIMIT ${limit}`,
+      params.values,
+    );
+    return rows.map(auditFromRow);
+  }
+
+  async createWindow(window: RebalanceWindow): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO rebalance_windows (id, cluster, start_at, end_at, reason, requested_by, channel_id, status,
+         approved_by, end_reason, before_state, after_state, thread, quiet_checks, started_at, ended_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9::jsonb, $10, $11::jsonb, $12::jsonb, $13::jsonb, $14, $15,
+         $16, $17)`,
+      [
+        window.id,
+        window.cluster,
+        window.start,
+        window.end,
+        window.reason ?? null,
+        JSON.stringify(window.requestedBy),
+        window.channelId,
+        window.status,
+        toJson(window.approvedBy),
+        window.endReason ?? null,
+        toJson(window.before),
+        toJson(window.after),
+        toJson(window.thread),
+        window.quietChecks,
+        window.startedAt ?? null,
+        window.endedAt ?? null,
+        window.updatedAt,
+      ],
+    );
+  }
+
+  async getWindow(id: string): Promise<RebalanceWindow | undefined> {
+    const { rows } = await this.pool.query<WindowRow>('SELECT * FROM rebalance_windows WHERE id = $1', [id]);
+    return rows[0] && windowFromRow(rows[0]);
+  }
+
+  async listWindows(filter: { cluster?: string; statuses?: readonly WindowStatus[] }): Promise<RebalanceWindow[]> {
+    const params = new Params();
+    const where: string[] = [];
+    if (filter.cluster !== undefined) where.push(`cluster = ${params.add(filter.cluster)}`);
+    if (filter.statuses !== undefined) where.push(`status = ANY(${params.add([...filter.statuses])}::text[])`);
+    const { rows } = await this.pool.query<WindowRow>(
+      `SELECT * FROM rebalance_windows ${whereClause(where)} ORDER BY start_at, id`,
+      params.values,
+    );
+    return rows.map(windowFromRow);
+  }
+
+  async updateWindow(
+    id: string,
+    from: readonly WindowStatus[],
+    patch: WindowPatch,
+  ): Promise<RebalanceWindow | undefined> {
+    const params = new Params();
+    const idParam = params.add(id);
+    const fromParam = params.add([...from]);
+    const values: WindowPatch = { ...patch, updatedAt: patch.updatedAt ?? this.clock.now() };
+    const sets: string[] = [];
+    for (const col of windowPatchColumns) {
+      const value = patchValue(values, col.field);
+      if (value === undefined) continue;
+      sets.push(
+        col.type === 'json'
+          ? `${col.column} = ${params.add(toJson(value))}::jsonb`
+          : `${col.column} = ${params.add(value)}`,
+      );
+    }
+    const { rows } = await this.pool.query<WindowRow>(
+      `UPDATE rebalance_windows SET ${sets.join(', ')}
+        WHERE id = ${idParam} AND status = ANY(${fromParam}::text[]) RETURNING *`,
+      params.values,
+    );
+    return rows[0] && windowFromRow(rows[0]);
+  }
+
+  async recordWindowStep(step: WindowStep): Promise<boolean> {
+    const result = await this.pool.query(
+      `INSERT INTO window_steps (window_id, step_key, at, detail) VALUES ($1, $2, $3, $4::jsonb)
+       ON CONFLICT (window_id, step_key) DO NOTHING`,
+      [step.windowId, step.key, step.at, toJson(step.detail)],
+    );
+    return result.rowCount === 1;
+  }
+
+  async listWindowSteps(windowId: string): Promise<WindowStep[]> {
+    const { rows } = await this.pool.query<StepRow>(
+      'SELECT * FROM window_steps WHERE window_id = $1 ORDER BY at, seq',
+      [windowId],
+    );
+    return rows.map(stepFromRow);
+  }
+
+  async getState<T = unknown>(key: string): Promise<T | undefined> {
+    const { rows } = await this.pool.query<{ value: string }>('SELECT value FROM bot_state WHERE name = $1', [key]);
+    return rows[0] && (JSON.parse(rows[0].value) as T);
+  }
+
+  async setState(key: string, value: unknown): Promise<void> {
+    if (value === undefined) {
+      // JSON has no undefined: storing it means forgetting the key.
+      await this.pool.query('DELETE FROM bot_state WHERE name = $1', [key]);
+      return;
+    }
+    await this.pool.query(
+      `INSERT INTO bot_state (name, value, updated_at) VALUES ($1, $2::jsonb, $3)
+       ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      [key, JSON.stringify(value), this.clock.now()],
+    );
+  }
+
+  async withLock<T>(name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    // The lock belongs to a session: keep one client out of the pool until it is released.
+    const client = await this.pool.connect();
+    const key = [this.lockNamespace, name];
+    let got: boolean;
+    try {
+      const { rows } = await client.query<{ got: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS got',
+        key,
+      );
+      got = rows[0]?.got === true;
+    } catch (err) {
+      client.release(err instanceof Error ? err : true);
+      throw err;
+    }
+    if (!got) {
+      client.release();
+      return { ran: false };
+    }
+    try {
+      return { ran: true, value: await fn() };
+    } finally {
+      try {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', key);
+        client.release();
+      } catch (err) {
+        // Destroying the connection ends its session, which frees the lock just as well.
+        client.release(err instanceof Error ? err : true);
+      }
+    }
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (err) {
+      throw new StoreError(
+        StoreErrorCode.Unreachable,
+        `Cannot connect to PostgreSQL at ${redactDatabaseUrl(this.connectionString)}: ${describeError(err, this.connectionString)}`,
+        { cause: err },
+      );
+    }
+  }
+}
+
+function whereClause(conditions: readonly string[]): string {
+  return conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+}
+
+/** The connection URL with its password (in the user part or as a parameter) replaced by `***`. */
+export function redactDatabaseUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '(a value that is not a URL)';
+  }
+  if (parsed.password !== '') parsed.password = '***';
+  for (const key of ['password', 'sslpassword']) {
+    if (parsed.searchParams.has(key)) parsed.searchParams.set(key, '***');
+  }
+  return parsed.toString().replaceAll('%2A', '*');
+}
+
+/** A driver error as one line, never containing the URL's password. */
+function describeError(err: unknown, url: string): string {
+  let text: string;
+  if (err instanceof AggregateError && err.message === '') {
+    // Node reports a refused connection to a name with several addresses as an AggregateError without a message.
+    text = err.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))).join('; ');
+  } else if (err instanceof Error) {
+    text = err.message || ((err as NodeJS.ErrnoException).code ?? err.name);
+  } else {
+    text = String(err);
+  }
+  let password = '';
+  try {
+    password = decodeURIComponent(new URL(url).password);
+  } catch {
+    // Not a URL: nothing to scrub.
+  }
+  return password === '' ? text : text.replaceAll(password, '***');
+}

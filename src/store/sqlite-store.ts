@@ -1,0 +1,400 @@
+/**
+ * The embedded store: one SQLite file (better-sqlite3, WAL) under the data directory. The driver is
+ * synchronous, so every statement is atomic with respect to this process; methods wrap it in promises to
+ * fit the port. `withLock` is a process-wide mutex per database file.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { systemClock, type Clock } from '../clock.js';
+import type { MessageRef } from '../commands/command.js';
+import { migrateSqlite, migrations as allMigrations, type Migration } from './migrations.js';
+import type {
+  AuditEntry,
+  AuditQuery,
+  PendingAction,
+  PendingStatus,
+  RebalanceWindow,
+  Store,
+  WindowStatus,
+  WindowStep,
+} from './store.js';
+import {
+  auditFromRow,
+  parseAuditUser,
+  patchValue,
+  pendingFromRow,
+  stepFromRow,
+  toJson,
+  windowFromRow,
+  windowPatchColumns,
+  type AuditRow,
+  type PendingPatch,
+  type PendingRow,
+  type StepRow,
+  type WindowPatch,
+  type WindowRow,
+} from './store-rows.js';
+
+/** The database file's name inside the data directory. */
+export const sqliteFileName = 'pegasus-chatops.db';
+
+/** Options of `SqliteStore`. */
+export interface SqliteStoreOptions {
+  /** The database file, or `:memory:` (tests). Default: `<dataDir>/pegasus-chatops.db`. */
+  filename?: string;
+  /** Directory of the default file; created if missing. Default `./data`. */
+  dataDir?: string;
+  /** Stamps `updatedAt` of windows and migration times. Default: the wall clock. */
+  clock?: Clock;
+  /** Migrations to run (tests). Default: all of `migrations`. */
+  migrations?: readonly Migration[];
+}
+
+// Names held per database file in this process, so two stores opened on one file still exclude each other.
+const heldLocks = new Map<string, Set<string>>();
+let memoryCounter = 0;
+
+type Params = Record<string, string | number | null>;
+
+/** The SQLite implementation of the `Store` port. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  /** The database file (or `:memory:`). */
+  readonly filename: string;
+  private readonly db: Database.Database;
+  private readonly clock: Clock;
+  private readonly migrationList: readonly Migration[];
+  private readonly lockScope: string;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Opens (and creates, with its directory) the database file; run `migrate()` before use. */
+  constructor(options: SqliteStoreOptions = {}) {
+    this.filename = options.filename ?? join(options.dataDir ?? './data', sqliteFileName);
+    this.clock = options.clock ?? systemClock;
+    this.migrationList = options.migrations ?? allMigrations;
+    const inMemory = this.filename === ':memory:';
+    if (!inMemory) mkdirSync(dirname(this.filename), { recursive: true });
+    this.lockScope = inMemory ? `:memory:#${++memoryCounter}` : resolve(this.filename);
+    this.db = new Database(this.filename);
+    if (!inMemory) this.db.pragma('journal_mode = WAL');
+    // Another process (a one-shot `exec`) may hold the write lock for a moment: wait instead of failing.
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  migrate(): Promise<void> {
+    return this.run(() => {
+      migrateSqlite(this.db, this.migrationList, this.clock.now());
+    });
+  }
+
+  close(): Promise<void> {
+    return this.run(() => {
+      if (this.db.open) this.db.close();
+    });
+  }
+
+  createPending(action: PendingAction): Promise<void> {
+    return this.run(() => {
+      this.stmt(
+        `INSERT INTO pending_actions (id, kind, command, cluster, params, risk, requested_by, channel_id, required_role,
+           created_at, expires_at, status, decided_by, decided_at, result, messages)
+         VALUES (@id, @kind, @command, @cluster, @params, @risk, @requestedBy, @channelId, @requiredRole,
+           @createdAt, @expiresAt, @status, @decidedBy, @decidedAt, @result, @messages)`,
+      ).run({
+        id: action.id,
+        kind: action.kind,
+        command: action.command,
+        cluster: action.cluster,
+        params: toJson(action.params),
+        risk: action.risk,
+        requestedBy: JSON.stringify(action.requestedBy),
+        channelId: action.channelId,
+        requiredRole: action.requiredRole,
+        createdAt: action.createdAt.getTime(),
+        expiresAt: action.expiresAt.getTime(),
+        status: action.status,
+        decidedBy: toJson(action.decidedBy),
+        decidedAt: action.decidedAt?.getTime() ?? null,
+        result: action.result ?? null,
+        messages: JSON.stringify(action.messages),
+      } satisfies Params);
+    });
+  }
+
+  getPending(id: string): Promise<PendingAction | undefined> {
+    return this.run(() => {
+      const row = this.stmt('SELECT * FROM pending_actions WHERE id = ?').get(id) as PendingRow | undefined;
+      return row && pendingFromRow(row);
+    });
+  }
+
+  transitionPending(
+    id: string,
+    from: readonly PendingStatus[],
+    to: PendingStatus,
+    patch: PendingPatch = {},
+  ): Promise<PendingAction | undefined> {
+    return this.run(() => {
+      // One statement: the status test and the change cannot be separated by another writer.
+      const row = this.stmt(
+        `UPDATE pending_actions
+            SET status = @to,
+                decided_by = COALESCE(@decidedBy, decided_by),
+                decided_at = COALESCE(@decidedAt, decided_at),
+                result = COALESCE(@result, result)
+          WHERE id = @id AND status IN (SELECT value FROM json_each(@from))
+          RETURNING *`,
+      ).get({
+        id,
+        from: JSON.stringify(from),
+        to,
+        decidedBy: toJson(patch.decidedBy),
+        decidedAt: patch.decidedAt?.getTime() ?? null,
+        result: patch.result ?? null,
+      } satisfies Params) as PendingRow | undefined;
+      return row && pendingFromRow(row);
+    });
+  }
+
+  addPendingMessage(id: string, ref: MessageRef): Promise<void> {
+    return this.run(() => {
+      this.stmt(`UPDATE pending_actions SET messages = json_insert(messages, '$[#]', json(@ref)) WHERE id = @id`).run({
+        id,
+        ref: JSON.stringify(ref),
+      } satisfies Params);
+    });
+  }
+
+  listPending(filter: { status?: PendingStatus; cluster?: string }): Promise<PendingAction[]> {
+    return this.run(() => {
+      const where: string[] = [];
+      const params: Params = {};
+      if (filter.status !== undefined) {
+        where.push('status = @status');
+        params['status'] = filter.status;
+      }
+      if (filter.cluster !== undefined) {
+        where.push('cluster = @cluster');
+        params['cluster'] = filter.cluster;
+      }
+      const rows = this.stmt(`SELECT * FROM pending_actions ${whereClause(where)} ORDER BY created_at, id`).all(
+        params,
+      ) as PendingRow[];
+      return rows.map(pendingFromRow);
+    });
+  }
+
+  appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry> {
+    return this.run(() => {
+      const row = this.stmt(
+        `INSERT INTO audit_log (at, actor, actor_platform, actor_user_id, channel_id, cluster, event, command, args,
+           outcome, approvers, ref)
+         VALUES (@at, @actor, @platform, @userId, @channelId, @cluster, @event, @command, @args, @outcome, @approvers, @ref)
+         RETURNING *`,
+      ).get({
+        at: entry.at.getTime(),
+        actor: JSON.stringify(entry.actor),
+        platform: entry.actor.platform,
+        userId: entry.actor.userId,
+        channelId: entry.channelId,
+        cluster: entry.cluster ?? null,
+        event: entry.event,
+        command: entry.command,
+        args: toJson(entry.args),
+        outcome: entry.outcome,
+        approvers: toJson(entry.approvers),
+        ref: entry.ref ?? null,
+      } satisfies Params) as AuditRow;
+      return auditFromRow(row);
+    });
+  }
+
+  listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.run(() => {
+      const where: string[] = [];
+      const params: Params = { limit: Math.max(0, Math.floor(query.limit)) };
+      if (query.user !== undefined) {
+        const user = parseAuditUser(query.user);
+        where.push('actor_user_id = @userId');
+        params['userId'] = user.userId;
+        if (user.platform) {
+          where.push('actor_platform = @platform');
+          params['platform'] = user.platform;
+        }
+      }
+      if (query.since !== undefined) {
+        where.push('at >= @since');
+        params['since'] = query.since.getTime();
+      }
+      if (query.ref !== undefined) {
+        where.push('ref = @ref');
+        params['ref'] = query.ref;
+      }
+      const rows = this.stmt(
+        `SELECT * FROM audit_log ${whereClause(where)} ORDER BY at DESC, id DESC LIMIT @limit`,
+      ).all(params) as AuditRow[];
+      return rows.map(auditFromRow);
+    });
+  }
+
+  createWindow(window: RebalanceWindow): Promise<void> {
+    return this.run(() => {
+      this.stmt(
+        `INSERT INTO rebalance_windows (id, cluster, start_at, end_at, reason, requested_by, channel_id, status,
+           approved_by, end_reason, before_state, after_state, thread, quiet_checks, started_at, ended_at, updated_at)
+         VALUES (@id, @cluster, @start, @end, @reason, @requestedBy, @channelId, @status,
+           @approvedBy, @endReason, @before, @after, @thread, @quietChecks, @startedAt, @endedAt, @updatedAt)`,
+      ).run({
+        id: window.id,
+        cluster: window.cluster,
+        start: window.start.getTime(),
+        end: window.end.getTime(),
+        reason: window.reason ?? null,
+        requestedBy: JSON.stringify(window.requestedBy),
+        channelId: window.channelId,
+        status: window.status,
+        approvedBy: toJson(window.approvedBy),
+        endReason: window.endReason ?? null,
+        before: toJson(window.before),
+        after: toJson(window.after),
+        thread: toJson(window.thread),
+        quietChecks: window.quietChecks,
+        startedAt: window.startedAt?.getTime() ?? null,
+        endedAt: window.endedAt?.getTime() ?? null,
+        updatedAt: window.updatedAt.getTime(),
+      } satisfies Params);
+    });
+  }
+
+  getWindow(id: string): Promise<RebalanceWindow | undefined> {
+    return this.run(() => {
+      const row = this.stmt('SELECT * FROM rebalance_windows WHERE id = ?').get(id) as WindowRow | undefined;
+      return row && windowFromRow(row);
+    });
+  }
+
+  listWindows(filter: { cluster?: string; statuses?: readonly WindowStatus[] }): Promise<RebalanceWindow[]> {
+    return this.run(() => {
+      const where: string[] = [];
+      const params: Params = {};
+      if (filter.cluster !== undefined) {
+        where.push('cluster = @cluster');
+        params['cluster'] = filter.cluster;
+      }
+      if (filter.statuses !== undefined) {
+        where.push('status IN (SELECT value FROM json_each(@statuses))');
+        params['statuses'] = JSON.stringify(filter.statuses);
+      }
+      const rows = this.stmt(`SELECT * FROM rebalance_windows ${whereClause(where)} ORDER BY start_at, id`).all(
+        params,
+      ) as WindowRow[];
+      return rows.map(windowFromRow);
+    });
+  }
+
+  updateWindow(id: string, from: readonly WindowStatus[], patch: WindowPatch): Promise<RebalanceWindow | undefined> {
+    return this.run(() => {
+      const sets: string[] = [];
+      const params: Params = { id, from: JSON.stringify(from) };
+      const values: WindowPatch = { ...patch, updatedAt: patch.updatedAt ?? this.clock.now() };
+      for (const col of windowPatchColumns) {
+        const value = patchValue(values, col.field);
+        if (value === undefined) continue;
+        sets.push(`${col.column} = @${col.field}`);
+        params[col.field] =
+          col.type === 'time'
+            ? (value as Date).getTime()
+            : col.type === 'json'
+              ? toJson(value)
+              : (value as string | number);
+      }
+      const row = this.stmt(
+        `UPDATE rebalance_windows SET ${sets.join(', ')}
+          WHERE id = @id AND status IN (SELECT value FROM json_each(@from)) RETURNING *`,
+      ).get(params) as WindowRow | undefined;
+      return row && windowFromRow(row);
+    });
+  }
+
+  recordWindowStep(step: WindowStep): Promise<boolean> {
+    return this.run(() => {
+      const info = this.stmt(
+        `INSERT INTO window_steps (window_id, step_key, at, detail) VALUES (@windowId, @key, @at, @detail)
+         ON CONFLICT (window_id, step_key) DO NOTHING`,
+      ).run({
+        windowId: step.windowId,
+        key: step.key,
+        at: step.at.getTime(),
+        detail: toJson(step.detail),
+      } satisfies Params);
+      return info.changes === 1;
+    });
+  }
+
+  listWindowSteps(windowId: string): Promise<WindowStep[]> {
+    return this.run(() => {
+      const rows = this.stmt('SELECT * FROM window_steps WHERE window_id = ? ORDER BY at, seq').all(
+        windowId,
+      ) as StepRow[];
+      return rows.map(stepFromRow);
+    });
+  }
+
+  getState<T = unknown>(key: string): Promise<T | undefined> {
+    return this.run(() => {
+      const value = this.stmt('SELECT value FROM bot_state WHERE name = ?').pluck().get(key) as string | undefined;
+      return value === undefined ? undefined : (JSON.parse(value) as T);
+    });
+  }
+
+  setState(key: string, value: unknown): Promise<void> {
+    return this.run(() => {
+      if (value === undefined) {
+        // JSON has no undefined: storing it means forgetting the key.
+        this.stmt('DELETE FROM bot_state WHERE name = ?').run(key);
+        return;
+      }
+      this.stmt(
+        `INSERT INTO bot_state (name, value, updated_at) VALUES (@name, @value, @now)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      ).run({ name: key, value: JSON.stringify(value), now: this.clock.now().getTime() } satisfies Params);
+    });
+  }
+
+  async withLock<T>(name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    let held = heldLocks.get(this.lockScope);
+    if (!held) {
+      held = new Set();
+      heldLocks.set(this.lockScope, held);
+    }
+    if (held.has(name)) return { ran: false };
+    held.add(name);
+    try {
+      return { ran: true, value: await fn() };
+    } finally {
+      held.delete(name);
+      if (held.size === 0) heldLocks.delete(this.lockScope);
+    }
+  }
+
+  /** Turns the synchronous driver's result or exception into a promise. */
+  private run<T>(fn: () => T): Promise<T> {
+    return new Promise((resolve) => {
+      resolve(fn());
+    });
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function whereClause(conditions: readonly string[]): string {
+  return conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+}
