@@ -1,0 +1,160 @@
+/**
+ * Samples Pegasus ≤ 2.5 replica servers through the `perf-counters` remote command (RPC), whose filters are
+ * POSIX basic regexes matched against whole names. Per-replica names look like
+ * `replica*app.pegasus*get_qps@<app_id>.<pidx>`; QPS counters are already rates (computed by the server) and
+ * a latency counter's value is its p99 in ns, so one request per node is enough. The output is the same
+ * `NodeSample` as the 2.6 sampler's; only primaries are kept.
+ */
+import type { LimitFunction } from 'p-limit';
+import type { MetaStats, Unreachable } from './cluster-api.js';
+import { allOps, type NodeSample, type Op, type ReplicaLoad } from './load-report.js';
+import type { NodePlan } from './metrics-sampler.js';
+import { parseBody, perfCountersSchema } from './responses.js';
+import type { Result } from '../result.js';
+
+/** Runs a remote command on a server and returns its text output. */
+export type RemoteCommand = (address: string, cmd: string, args: readonly string[]) => Promise<Result<string>>;
+
+/** What the sampler needs. */
+export interface PerfCounterSamplerOptions {
+  remoteCommand: RemoteCommand;
+  limit: LimitFunction;
+  /** Told the size of every answer. */
+  onBytes?: (bytes: number) => void;
+}
+
+// `.` stands for the literal parentheses in `(MB)`/`(Count)`: in a basic regex `(` is literal, in an
+// extended or JavaScript regex it groups, and `.` matches either way.
+/** Filters for replica servers: per-replica QPS, p99, sst and memtable; memory, sessions, disks, replica counts. */
+export const replicaCounterFilters: readonly string[] = [
+  '.*\\*app\\.pegasus\\*[a-z_]*_qps@[0-9]*\\.[0-9]*',
+  '.*\\*app\\.pegasus\\*[a-z_]*_latency@[0-9]*\\.[0-9]*',
+  '.*\\*app\\.pegasus\\*disk\\.storage\\.sst.*@[0-9]*\\.[0-9]*',
+  '.*\\*app\\.pegasus\\*rdb\\.memtable\\.memory_usage@[0-9]*\\.[0-9]*',
+  '.*\\*server\\*memused\\.[a-z]*.MB.',
+  '.*\\*network\\*client_session_count',
+  '.*\\*eon\\.replica_stub\\*disk\\.[a-z.]*.MB.',
+  '.*\\*eon\\.replica_stub\\*[a-z.]*replica.Count.',
+];
+
+/** Filters for meta servers: memory and sessions. */
+export const metaCounterFilters: readonly string[] = [
+  '.*\\*server\\*memused\\.[a-z]*.MB.',
+  '.*\\*network\\*client_session_count',
+];
+
+const perReplicaPattern = /\*app\.pegasus\*(.+)@(\d+)\.(\d+)$/;
+const opByQps = new Map<string, Op>(allOps.map((op) => [`${op}_qps`, op]));
+const opByLatency = new Map<string, Op>(allOps.map((op) => [`${op}_latency`, op]));
+const replicaCountKeys: Record<string, string> = {
+  'replica(Count)': 'total',
+  'opening.replica(Count)': 'opening',
+  'closing.replica(Count)': 'closing',
+};
+
+interface Counter {
+  name: string;
+  value: number;
+}
+
+async function readCounters(
+  address: string,
+  filters: readonly string[],
+  options: PerfCounterSamplerOptions,
+): Promise<Result<Counter[], string>> {
+  const answer = await options.limit(() => options.remoteCommand(address, 'perf-counters', filters));
+  if (!answer.ok) return { ok: false, error: answer.error.message };
+  options.onBytes?.(Buffer.byteLength(answer.value));
+  const parsed = parseBody(`remote command perf-counters on ${address}`, perfCountersSchema, answer.value);
+  if (!parsed.ok) return { ok: false, error: parsed.error.message };
+  if (parsed.value.result !== 'OK') return { ok: false, error: `perf-counters answered ${parsed.value.result}` };
+  return { ok: true, value: parsed.value.counters };
+}
+
+/** Server-level values (memory, sessions, disks, replica counts) from counter names. */
+function serverValues(counters: readonly Counter[]): Omit<NodeSample, 'address' | 'primaries'> {
+  const out = { residentMemMb: 0, virtualMemMb: 0, sessions: 0, diskTotalMb: 0, diskAvailMb: 0 };
+  const replicas: Record<string, number> = {};
+  for (const { name, value } of counters) {
+    const short = name.slice(name.lastIndexOf('*') + 1);
+    if (short === 'memused.res(MB)') out.residentMemMb = value;
+    else if (short === 'memused.virt(MB)') out.virtualMemMb = value;
+    else if (short === 'client_session_count') out.sessions = value;
+    else if (short === 'disk.capacity.total(MB)') out.diskTotalMb = value;
+    else if (short === 'disk.available.total(MB)') out.diskAvailMb = value;
+    else {
+      const key = replicaCountKeys[short];
+      if (key !== undefined) replicas[key] = value;
+    }
+  }
+  return { ...out, replicas };
+}
+
+/** Builds the primaries' loads from per-replica counters; `wanted` holds `<app>.<pidx>` of the primaries. */
+export function primaryLoadsFromCounters(counters: readonly Counter[], wanted: ReadonlySet<string>): ReplicaLoad[] {
+  const loads = new Map<string, ReplicaLoad>();
+  for (const { name, value } of counters) {
+    const match = perReplicaPattern.exec(name);
+    if (match === null) continue;
+    const [, counter = '', app = '', pidx = ''] = match;
+    const key = `${app}.${pidx}`;
+    if (!wanted.has(key)) continue;
+    let load = loads.get(key);
+    if (load === undefined) {
+      load = { appId: Number(app), pidx: Number(pidx), qps: {}, p99Ns: {}, sstMb: 0, sstFiles: 0, memtableBytes: 0 };
+      loads.set(key, load);
+    }
+    const qpsOp = opByQps.get(counter);
+    const latencyOp = opByLatency.get(counter);
+    if (qpsOp !== undefined) load.qps[qpsOp] = value;
+    else if (latencyOp !== undefined) load.p99Ns[latencyOp] = value;
+    else if (counter === 'disk.storage.sst(MB)') load.sstMb = value;
+    else if (counter === 'disk.storage.sst.count') load.sstFiles = value;
+    else if (counter === 'rdb.memtable.memory_usage') load.memtableBytes = value;
+  }
+  return [...loads.values()];
+}
+
+/** Samples every planned 2.5 replica server concurrently; failures become `Unreachable` entries. */
+export async function samplePerfCounterServers(
+  plans: readonly NodePlan[],
+  options: PerfCounterSamplerOptions,
+): Promise<{ samples: NodeSample[]; unreachable: Unreachable[] }> {
+  const samples: NodeSample[] = [];
+  const unreachable: Unreachable[] = [];
+  await Promise.all(
+    plans.map(async (plan) => {
+      const counters = await readCounters(plan.address, replicaCounterFilters, options);
+      if (!counters.ok) {
+        unreachable.push({ address: plan.address, role: 'replica', reason: counters.error });
+        return;
+      }
+      const wanted = new Set(plan.primaries.map((p) => `${p.appId}.${p.pidx}`));
+      samples.push({
+        address: plan.address,
+        ...serverValues(counters.value),
+        primaries: primaryLoadsFromCounters(counters.value, wanted),
+      });
+    }),
+  );
+  return { samples, unreachable };
+}
+
+/** Reads a 2.5 meta server's memory and sessions. */
+export async function sampleMetaPerfCounters(
+  address: string,
+  options: PerfCounterSamplerOptions,
+): Promise<Result<MetaStats, string>> {
+  const counters = await readCounters(address, metaCounterFilters, options);
+  if (!counters.ok) return counters;
+  const values = serverValues(counters.value);
+  return {
+    ok: true,
+    value: {
+      address,
+      residentMemMb: values.residentMemMb,
+      virtualMemMb: values.virtualMemMb,
+      sessions: values.sessions,
+    },
+  };
+}
