@@ -146,11 +146,11 @@ export function authorize(
   const role = roleOf(actor, config.access);
   const rule = ruleFor(risk, actor.platform);
   if (!hasRole(role, rule.role)) {
-    const what = risk === 'read' ? 'reads' : risk === 'change' ? 'changes' : 'dangerous changes';
+    const kind = risk === 'read' ? 'a read' : risk === 'change' ? 'a change' : 'a dangerous change';
     return fail(
       PolicyCode.notPermitted,
-      `\`${request.command}\` is not allowed for you: it ${risk === 'read' ? 'is a read' : `is a ${risk === 'change' ? 'change' : 'dangerous change'}`} ` +
-        `and ${what} need the ${rule.role} role; you are a ${role}. To allow it, ${grantHint(actor, rule.role)}.`,
+      `\`${request.command}\` is ${kind} and needs the ${rule.role} role; you are a ${role}, so nothing was done. ` +
+        `To allow it, ${grantHint(actor, rule.role)}.`,
     );
   }
   return ok({ role, rule });
