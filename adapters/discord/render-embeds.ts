@@ -398,13 +398,19 @@ export function renderEmbeds(reply: Reply, options: RenderOptions = {}): Rendere
   };
 }
 
-/** The JSON body of a rendered message; files are announced in `attachments` and uploaded alongside. */
-export function toMessageBody(message: RenderedMessage, options: { ephemeral?: boolean } = {}): MessageBody {
+/** The JSON body of a rendered message; files are announced in `attachments` and uploaded alongside (`replace` for edits). */
+export function toMessageBody(
+  message: RenderedMessage,
+  options: { ephemeral?: boolean; replace?: boolean } = {},
+): MessageBody {
   return {
     embeds: message.embeds,
     components: message.components,
     ...(options.ephemeral ? { flags: EPHEMERAL } : {}),
-    ...(message.files.length > 0 ? { attachments: message.files.map((f, id) => ({ id, filename: f.name })) } : {}),
+    // On an edit the list is what the message keeps: an empty one drops files of the previous version.
+    ...(message.files.length > 0 || options.replace
+      ? { attachments: message.files.map((f, id) => ({ id, filename: f.name })) }
+      : {}),
     // Replies quote cluster data and user text: never let them ping anyone.
     allowed_mentions: { parse: [] },
   };
