@@ -46,8 +46,10 @@ export interface PostgresStoreOptions {
    * Advisory locks are scoped to it too, so separate schemas on one database never block each other.
    */
   schema?: string;
-  /** Pool size. Default 10. */
+  /** Connections for queries. Default 10. */
   max?: number;
+  /** Connections for `withLock`, each held while its job runs: at most this many locks at once. Default 5. */
+  maxLocks?: number;
   /** How long to wait for a connection before failing. Default 10 s. */
   connectionTimeoutMs?: number;
   /** Stamps `updatedAt` of windows and migration times. Default: the wall clock. */
@@ -88,6 +90,7 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres';
   readonly schema: string;
   private readonly pool: pg.Pool;
+  private readonly lockPool: pg.Pool;
   private readonly connectionString: string;
   private readonly clock: Clock;
   private readonly migrationList: readonly Migration[];
@@ -108,18 +111,23 @@ export class PostgresStore implements Store {
     this.clock = options.clock ?? systemClock;
     this.migrationList = options.migrations ?? allMigrations;
     this.lockNamespace = `pegasus-chatops:${schema}`;
-    this.pool = new pg.Pool({
+    const poolConfig: pg.PoolConfig = {
       connectionString: options.connectionString,
-      max: options.max ?? 10,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
       options: `-c search_path=${schema}`,
       types,
       application_name: 'pegasus-chatops',
-    });
+    };
+    this.pool = new pg.Pool({ ...poolConfig, max: options.max ?? 10 });
+    // Lock holders keep their client for the whole job; a pool of their own means jobs that query the store
+    // while holding a lock can never take every connection and starve themselves.
+    this.lockPool = new pg.Pool({ ...poolConfig, max: options.maxLocks ?? 5 });
     const logger = options.logger;
-    this.pool.on('error', (err) => {
-      logger?.warn({ err: err.message }, 'PostgreSQL connection lost while idle; the pool will reconnect');
-    });
+    for (const pool of [this.pool, this.lockPool]) {
+      pool.on('error', (err) => {
+        logger?.warn({ err: err.message }, 'PostgreSQL connection lost while idle; the pool will reconnect');
+      });
+    }
   }
 
   async migrate(): Promise<void> {
@@ -140,7 +148,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.lockPool.end()]);
   }
 
   async createPending(action: PendingAction): Promise<void> {
@@ -366,7 +374,7 @@ export class PostgresStore implements Store {
 
   async withLock<T>(name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
     // The lock belongs to a session: keep one client out of the pool until it is released.
-    const client = await this.pool.connect();
+    const client = await this.lockPool.connect();
     const key = [this.lockNamespace, name];
     let got: boolean;
     try {

@@ -144,6 +144,28 @@ describe('PostgresStore', () => {
     expect(await held()).toBe(0);
   });
 
+  it('lets jobs holding locks use the store even when they outnumber its query connections', async () => {
+    const schema = uniqueSchema();
+    await (await fixture(schema)).open();
+    const store = new PostgresStore({
+      connectionString: databaseUrl,
+      schema,
+      max: 1,
+      maxLocks: 3,
+      connectionTimeoutMs: 3000,
+    });
+    cleanups.push(() => store.close());
+    // With one pool of one connection, the first job's own query would wait for the connection it holds.
+    const job = (name: string) =>
+      store.withLock(name, async () => {
+        await store.setState(name, name);
+        return store.getState(name);
+      });
+    expect(await Promise.all([job('a'), job('b'), job('c')])).toEqual(
+      ['a', 'b', 'c'].map((value) => ({ ran: true, value })),
+    );
+  });
+
   it('keeps schemas apart: data and locks of one never touch the other', async () => {
     const one = await (await fixture()).open();
     const two = await (await fixture()).open();
