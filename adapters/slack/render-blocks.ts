@@ -147,7 +147,7 @@ export function headerText(reply: Reply): string {
 
 function fileStem(command: string): string {
   const stem = command
-    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/[^A-Za-z0-9_.]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 60);
   return stem.length > 0 ? stem : 'reply';

@@ -228,7 +228,13 @@ export class SlackSink implements ChatSink {
   }
 
   private async work(queue: ChannelQueue): Promise<void> {
-    for (let job = queue.jobs.shift(); job; job = queue.jobs.shift()) {
+    for (;;) {
+      // Wait for the channel's pace while the job is still queued, so later updates and thread replies
+      // can coalesce into it in the meantime.
+      const wait = queue.nextAt - this.timers.now();
+      if (wait > 0) await this.timers.sleep(wait);
+      const job = queue.jobs.shift();
+      if (!job) break;
       try {
         if (job.kind === 'post') {
           const ref = await this.runPost(queue, job);
