@@ -1,0 +1,528 @@
+/**
+ * The cluster client: `PegasusApi` over Pegasus's HTTP API (read paths, `/metrics`) and THFT RPC (meta level,
+ * cluster name, table creation, and the remote commands 2.5 needs). Reads go to the leader meta (307s
+ * followed, dead metas skipped); fan-outs to replica servers run concurrently under one bound, each request
+ * with a deadline, and a server that does not answer becomes an `Unreachable` entry, never a failed call.
+ */
+import pLimit, { type LimitFunction } from 'p-limit';
+import { systemClock, type Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { fail, ok, type Result } from '../result.js';
+import {
+  metaLevels,
+  type ClusterInfo,
+  type CreateTableOptions,
+  type FanOut,
+  type LoadOptions,
+  type LoadReport,
+  type MetaLevel,
+  type MetaServerStatus,
+  type MetaStats,
+  type NodeInfo,
+  type PartitionInfo,
+  type PegasusApi,
+  type ServerInfo,
+  type ServerVersion,
+  type TableDetail,
+  type TableInfo,
+  type Unreachable,
+} from './cluster-api.js';
+import { httpGet, type FetchLike, type HttpAnswer } from './http-get.js';
+import { buildLoadReport, primariesByNode, type NodeSample, type Topology } from './load-report.js';
+import { MetaHttpClient, type MetaAnswer } from './meta-http-client.js';
+import { sampleMetaServer, sampleReplicaServers, type NodePlan } from './metrics-sampler.js';
+import { sampleMetaPerfCounters, samplePerfCounterServers } from './perf-counter-sampler.js';
+import {
+  parseClusterInfo,
+  parseNodes,
+  parseRecentStartTime,
+  parseServerInfoText,
+  parseTableDetail,
+  parseTables,
+  parseVersionBody,
+} from './responses.js';
+import { toServerVersion } from './server-version.js';
+
+/** `create_app_options` as the RPC client takes them. */
+export interface CreateAppRequestLike {
+  appName: string;
+  options: {
+    partitionCount: number;
+    replicaCount: number;
+    successIfExist: boolean;
+    appType: string;
+    isStateful: boolean;
+    envs: Record<string, string>;
+  };
+}
+
+/**
+ * The part of the THFT meta RPC client (`MetaRpc` in `meta-rpc.ts`) this client uses. Application errors
+ * (`ERR_…` other than `ERR_OK`) come back as `RPC_ERROR` failures.
+ */
+export interface MetaRpcLike {
+  /** `RPC_CM_CONTROL_META` on the leader; `invalid` only reads the stored level. */
+  controlMeta(level: MetaLevel | 'invalid'): Promise<Result<{ oldLevel: MetaLevel | 'invalid' }>>;
+  /** `RPC_CM_CLUSTER_INFO` as key/value pairs (the only source of `cluster_name`). */
+  clusterInfo(): Promise<Result<Readonly<Record<string, string>>>>;
+  /** `RPC_CLI_CLI_CALL` (a remote command) on any server; the command's text output. */
+  cliCall(address: string, cmd: string, args: readonly string[]): Promise<Result<string>>;
+  /** `RPC_CM_CREATE_APP`. */
+  createApp(request: CreateAppRequestLike): Promise<Result<{ appId: number }>>;
+  close?(): Promise<void> | void;
+}
+
+/** Options of `createPegasusClient`. */
+export interface PegasusClientOptions {
+  /** `host:port` of every meta server. */
+  metaServers: readonly string[];
+  /** Deadline of every HTTP request and RPC (default 5000 ms). */
+  timeoutMs?: number;
+  /** Requests in flight at once across a fan-out (default 64). */
+  concurrency?: number;
+  /** Milliseconds between the two `/metrics` samples of `load()` (default 1000). */
+  sampleIntervalMs?: number;
+  fetch?: FetchLike;
+  /** The THFT RPC client; without it the control paths and 2.5 load/server_info answer `RPC_UNAVAILABLE`. */
+  rpc?: MetaRpcLike;
+  clock?: Clock;
+  logger?: Logger;
+  /** `/meta/app?…&detail` requests in flight to the leader during `load()` (default 16). */
+  metaConcurrency?: number;
+  /** Waits between samples (tests inject a fast one). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const tableNamePattern = /^[0-9A-Za-z.:_]{1,128}$/;
+
+/** Checks a table name against Pegasus's rule (`0-9a-zA-Z.:_`); the failure says what is accepted. */
+export function checkTableName(name: string): Result<string> {
+  if (tableNamePattern.test(name)) return ok(name);
+  return fail(
+    'BAD_REQUEST',
+    `"${name}" is not a valid table name: use 1 to 128 of the characters 0-9 a-z A-Z . : _ (e.g. temp, user_profile).`,
+  );
+}
+
+/** Creates the cluster client for one cluster. */
+export function createPegasusClient(options: PegasusClientOptions): PegasusApi {
+  return new PegasusClient(options);
+}
+
+class PegasusClient implements PegasusApi {
+  readonly metaServers: readonly string[];
+  private readonly timeoutMs: number;
+  private readonly fetchFn: FetchLike;
+  private readonly rpc: MetaRpcLike | undefined;
+  private readonly limit: LimitFunction;
+  private readonly metaLimit: LimitFunction;
+  private readonly intervalMs: number;
+  private readonly meta: MetaHttpClient;
+  private readonly logger: Logger | undefined;
+  private readonly clock: Clock;
+  private readonly sleep: ((ms: number) => Promise<void>) | undefined;
+  /** `/version` per server; a failed detection is forgotten so the next call asks again. */
+  private readonly versions = new Map<string, Promise<Result<ServerVersion>>>();
+
+  constructor(options: PegasusClientOptions) {
+    this.metaServers = options.metaServers.map((s) => s.trim()).filter((s) => s.length > 0);
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.fetchFn = options.fetch ?? globalThis.fetch;
+    this.rpc = options.rpc;
+    this.limit = pLimit(options.concurrency ?? 64);
+    this.metaLimit = pLimit(options.metaConcurrency ?? 16);
+    this.intervalMs = options.sampleIntervalMs ?? 1000;
+    this.logger = options.logger;
+    this.clock = options.clock ?? systemClock;
+    this.sleep = options.sleep;
+    this.meta = new MetaHttpClient({ metaServers: this.metaServers, timeoutMs: this.timeoutMs, fetch: this.fetchFn });
+  }
+
+  // ---- plumbing ----
+
+  private get(address: string, path: string): Promise<Result<HttpAnswer>> {
+    return httpGet(address, path, { fetch: this.fetchFn, timeoutMs: this.timeoutMs });
+  }
+
+  /** GETs a `/meta/*` path from the leader and parses a 200 body; other statuses are `BAD_RESPONSE`. */
+  private async metaJson<T>(
+    path: string,
+    parse: (body: string, endpoint: string) => Result<T>,
+  ): Promise<Result<{ value: T; answer: MetaAnswer }>> {
+    const answer = await this.meta.get(path);
+    if (!answer.ok) return answer;
+    if (answer.value.status !== 200) return unexpectedStatus(path, answer.value);
+    const parsed = parse(answer.value.body, `GET ${path} from ${answer.value.server}`);
+    return parsed.ok ? ok({ value: parsed.value, answer: answer.value }) : parsed;
+  }
+
+  private version(address: string): Promise<Result<ServerVersion>> {
+    let pending = this.versions.get(address);
+    if (pending === undefined) {
+      pending = this.limit(async () => {
+        const answer = await this.get(address, '/version');
+        if (!answer.ok) return answer;
+        if (answer.value.status !== 200) return unexpectedStatus('/version', { ...answer.value, server: address });
+        const parsed = parseVersionBody(answer.value.body);
+        return parsed.ok ? ok(toServerVersion(parsed.value.version, parsed.value.gitCommit)) : parsed;
+      });
+      this.versions.set(address, pending);
+      void pending.then((result) => {
+        if (!result.ok) this.versions.delete(address);
+      });
+    }
+    return pending;
+  }
+
+  private rpcMissing(what: string): { ok: false; error: { code: string; message: string } } {
+    return fail(
+      'RPC_UNAVAILABLE',
+      `${what} needs the THFT RPC client, which this bot instance was started without. Check the cluster configuration.`,
+    );
+  }
+
+  // ---- PegasusApi ----
+
+  async probeMetas(): Promise<MetaServerStatus[]> {
+    return Promise.all(
+      this.metaServers.map(async (address): Promise<MetaServerStatus> => {
+        const [cluster, version] = await Promise.all([this.get(address, '/meta/cluster'), this.version(address)]);
+        if (!cluster.ok) return { address, reachable: false, isLeader: false, error: cluster.error.message };
+        const status: MetaServerStatus = { address, reachable: true, isLeader: cluster.value.status === 200 };
+        if (version.ok) status.version = version.value;
+        else status.error = version.error.message;
+        if (cluster.value.status !== 200 && cluster.value.status !== 307) {
+          status.error = `answered HTTP ${cluster.value.status} to /meta/cluster`;
+        }
+        return status;
+      }),
+    );
+  }
+
+  async clusterInfo(): Promise<Result<ClusterInfo>> {
+    const [http, rpc] = await Promise.all([
+      this.metaJson('/meta/cluster', (body) => parseClusterInfo(body)),
+      this.rpc?.clusterInfo(),
+    ]);
+    if (!http.ok) return http;
+    const info = http.value.value;
+    if (rpc?.ok === true) {
+      const name = rpc.value['cluster_name'];
+      if (name !== undefined && name !== '') info.clusterName = name;
+    } else if (rpc !== undefined) {
+      this.logger?.warn({ error: rpc.error }, 'cluster_name unavailable: RPC_CM_CLUSTER_INFO failed');
+    }
+    return ok(info);
+  }
+
+  async listTables(): Promise<Result<TableInfo[]>> {
+    const tables = await this.metaJson('/meta/apps?detail', parseTables);
+    return tables.ok ? ok(tables.value.value) : tables;
+  }
+
+  async listNodes(): Promise<Result<NodeInfo[]>> {
+    const nodes = await this.metaJson('/meta/nodes?detail', parseNodes);
+    return nodes.ok ? ok(nodes.value.value) : nodes;
+  }
+
+  async tableDetail(name: string): Promise<Result<TableDetail>> {
+    const checked = checkTableName(name);
+    if (!checked.ok) return checked;
+    const path = `/meta/app?name=${encodeURIComponent(name)}&detail`;
+    const answer = await this.meta.get(path);
+    if (!answer.ok) return answer;
+    if (answer.value.status === 404) return this.tableNotFound(name);
+    if (answer.value.status !== 200) return unexpectedStatus(path, answer.value);
+    return parseTableDetail(answer.value.body, `GET ${path} from ${answer.value.server}`);
+  }
+
+  private async tableNotFound(name: string): Promise<{ ok: false; error: { code: string; message: string } }> {
+    const tables = await this.metaJson('/meta/apps', (body, endpoint) => parseTables(body, endpoint));
+    const names = tables.ok ? tables.value.value.map((t) => t.name) : [];
+    const known = tables.ok ? (names.length > 0 ? ` Tables: ${names.join(', ')}.` : ' The cluster has no tables.') : '';
+    return fail('TABLE_NOT_FOUND', `Table "${name}" does not exist.${known} Check the name with \`ls\`.`);
+  }
+
+  async serverInfo(): Promise<Result<FanOut<ServerInfo>>> {
+    const nodes = await this.metaJson('/meta/nodes', (body, endpoint) => parseNodes(body, endpoint));
+    if (!nodes.ok) return nodes;
+    const targets: { address: string; role: 'meta' | 'replica' }[] = [
+      ...this.metaServers.map((address) => ({ address, role: 'meta' as const })),
+      ...nodes.value.value
+        .filter((n) => n.status === 'ALIVE')
+        .map((n) => ({ address: n.address, role: 'replica' as const })),
+    ];
+    const answers = await Promise.all(targets.map(({ address, role }) => this.oneServerInfo(address, role)));
+    const out: FanOut<ServerInfo> = { results: [], unreachable: [] };
+    answers.forEach((answer, i) => {
+      const target = targets[i];
+      if (target === undefined) return;
+      if (answer.ok) out.results.push(answer.value);
+      else out.unreachable.push({ address: target.address, role: target.role, reason: answer.error.message });
+    });
+    return ok(out);
+  }
+
+  private async oneServerInfo(address: string, role: 'meta' | 'replica'): Promise<Result<ServerInfo>> {
+    const version = await this.version(address);
+    if (!version.ok) return version;
+    if (!version.value.hasMetrics && this.rpc !== undefined) {
+      // 2.5 carries the build type only in the remote command's text.
+      const rpc = this.rpc;
+      const text = await this.limit(() => rpc.cliCall(address, 'server-info', []));
+      if (!text.ok) return text;
+      const parsed = parseServerInfoText(text.value);
+      if (!parsed.ok) return parsed;
+      const info: ServerInfo = { address, role, version: parsed.value.version, startTime: parsed.value.startTime };
+      if (parsed.value.gitSha !== undefined) info.gitSha = parsed.value.gitSha;
+      if (parsed.value.buildType !== undefined) info.buildType = parsed.value.buildType;
+      return ok(info);
+    }
+    const start = await this.limit(() => this.get(address, '/recentStartTime'));
+    if (!start.ok) return start;
+    if (start.value.status !== 200) return unexpectedStatus('/recentStartTime', { ...start.value, server: address });
+    const startTime = parseRecentStartTime(start.value.body);
+    if (!startTime.ok) return startTime;
+    const info: ServerInfo = { address, role, version: version.value.version, startTime: startTime.value };
+    if (version.value.gitCommit !== undefined) info.gitSha = version.value.gitCommit;
+    return ok(info);
+  }
+
+  async load(options: LoadOptions = {}): Promise<Result<LoadReport>> {
+    const intervalMs = options.intervalMs ?? this.intervalMs;
+    if (!Number.isFinite(intervalMs) || intervalMs < 0) {
+      return fail('BAD_REQUEST', `The sampling interval must be a number of milliseconds ≥ 0, got ${intervalMs}.`);
+    }
+    if (options.table !== undefined) {
+      const checked = checkTableName(options.table);
+      if (!checked.ok) return checked;
+    }
+    let bytes = 0;
+    const countedGet = async (address: string, path: string): Promise<Result<HttpAnswer>> => {
+      const answer = await this.get(address, path);
+      if (answer.ok) bytes += answer.value.bytes;
+      return answer;
+    };
+
+    // The node list first: version detection (cached after the first round) overlaps the partition map.
+    const nodesAnswer = await this.metaJson('/meta/nodes', (body, endpoint) => parseNodes(body, endpoint));
+    if (!nodesAnswer.ok) return nodesAnswer;
+    bytes += nodesAnswer.value.answer.bytes;
+    const alive = nodesAnswer.value.value.filter((n) => n.status === 'ALIVE').map((n) => n.address);
+
+    const [topology, versions, metas] = await Promise.all([
+      this.topology(alive, options.table, (n) => (bytes += n)),
+      Promise.all(alive.map(async (address) => ({ address, version: await this.version(address) }))),
+      this.sampleMetas(countedGet, (n) => (bytes += n)),
+    ]);
+    if (!topology.ok) return topology;
+
+    const unreachable: Unreachable[] = [...metas.unreachable];
+    const byNode = primariesByNode(topology.value);
+    const modern: NodePlan[] = [];
+    const legacy: NodePlan[] = [];
+    for (const { address, version } of versions) {
+      if (!version.ok) {
+        unreachable.push({ address, role: 'replica', reason: version.error.message });
+        continue;
+      }
+      const plan = { address, primaries: byNode.get(address) ?? [] };
+      if (version.value.hasMetrics) modern.push(plan);
+      else if (this.rpc !== undefined) legacy.push(plan);
+      else {
+        unreachable.push({
+          address,
+          role: 'replica',
+          reason: `runs Pegasus ${version.value.version}, whose load is only readable through RPC perf counters, and no RPC client is configured`,
+        });
+      }
+    }
+
+    const rpc = this.rpc;
+    const sleep = this.sleep;
+    const [sampled, legacySampled] = await Promise.all([
+      modern.length === 0
+        ? { samples: [] as NodeSample[], unreachable: [] as Unreachable[] }
+        : sampleReplicaServers(modern, {
+            get: countedGet,
+            limit: this.limit,
+            intervalMs,
+            ...(sleep === undefined ? {} : { sleep }),
+          }),
+      legacy.length === 0 || rpc === undefined
+        ? { samples: [] as NodeSample[], unreachable: [] as Unreachable[] }
+        : samplePerfCounterServers(legacy, {
+            remoteCommand: (address, cmd, args) => rpc.cliCall(address, cmd, args),
+            limit: this.limit,
+            onBytes: (n) => (bytes += n),
+          }),
+    ]);
+    unreachable.push(...sampled.unreachable, ...legacySampled.unreachable);
+    for (const u of unreachable) this.versions.delete(u.address);
+
+    const inputs = {
+      intervalMs: modern.length > 0 ? intervalMs : 0,
+      samples: [...sampled.samples, ...legacySampled.samples],
+      metas: metas.stats,
+      unreachable,
+      bytesFetched: bytes,
+    };
+    return ok(
+      buildLoadReport(topology.value, options.table === undefined ? inputs : { ...inputs, table: options.table }),
+    );
+  }
+
+  /**
+   * Tables and every partition's primary and secondaries. Read per table from `/meta/app?name=…&detail` on the
+   * leader, concurrently under `metaConcurrency`: one request per table (200 for a large cluster, about 130
+   * bytes per partition), no RPC needed, and the leader answers from memory.
+   */
+  private async topology(
+    alive: string[],
+    table: string | undefined,
+    onBytes: (n: number) => void,
+  ): Promise<Result<Topology>> {
+    const apps = await this.metaJson('/meta/apps', (body, endpoint) => parseTables(body, endpoint));
+    if (!apps.ok) return apps;
+    onBytes(apps.value.answer.bytes);
+    const tables = apps.value.value;
+    if (table !== undefined && !tables.some((t) => t.name === table)) {
+      const names = tables.map((t) => t.name);
+      return fail(
+        'TABLE_NOT_FOUND',
+        `Table "${table}" does not exist.${names.length > 0 ? ` Tables: ${names.join(', ')}.` : ' The cluster has no tables.'} Check the name with \`ls\`.`,
+      );
+    }
+    const partitions = new Map<number, PartitionInfo[]>();
+    const failures: string[] = [];
+    await Promise.all(
+      tables.map((t) =>
+        this.metaLimit(async () => {
+          const path = `/meta/app?name=${encodeURIComponent(t.name)}&detail`;
+          const answer = await this.meta.get(path);
+          if (!answer.ok) {
+            failures.push(answer.error.message);
+            return;
+          }
+          onBytes(answer.value.bytes);
+          // A table dropped since the list was read: nothing to sample.
+          if (answer.value.status === 404) return;
+          if (answer.value.status !== 200) {
+            failures.push(unexpectedStatus(path, answer.value).error.message);
+            return;
+          }
+          const detail = parseTableDetail(answer.value.body, `GET ${path} from ${answer.value.server}`);
+          if (!detail.ok) failures.push(detail.error.message);
+          else partitions.set(t.appId, detail.value.partitions);
+        }),
+      ),
+    );
+    if (failures.length > 0) {
+      return fail(
+        failures.some((f) => f.startsWith('No meta server')) ? 'CLUSTER_UNREACHABLE' : 'BAD_RESPONSE',
+        failures[0] ?? '',
+      );
+    }
+    return ok({ nodes: alive, tables: tables.filter((t) => partitions.has(t.appId)), partitions });
+  }
+
+  private async sampleMetas(
+    get: (address: string, path: string) => Promise<Result<HttpAnswer>>,
+    onBytes: (n: number) => void,
+  ): Promise<{ stats: MetaStats[]; unreachable: Unreachable[] }> {
+    const rpc = this.rpc;
+    const results = await Promise.all(
+      this.metaServers.map(async (address): Promise<Result<MetaStats, string>> => {
+        const version = await this.version(address);
+        if (!version.ok) return { ok: false, error: version.error.message };
+        if (version.value.hasMetrics) return sampleMetaServer(address, { get, limit: this.limit });
+        if (rpc === undefined) return { ok: false, error: 'Pegasus 2.5 meta stats need the RPC client' };
+        return sampleMetaPerfCounters(address, {
+          remoteCommand: (a, cmd, args) => rpc.cliCall(a, cmd, args),
+          limit: this.limit,
+          onBytes,
+        });
+      }),
+    );
+    const out: { stats: MetaStats[]; unreachable: Unreachable[] } = { stats: [], unreachable: [] };
+    results.forEach((result, i) => {
+      const address = this.metaServers[i] ?? '';
+      if (result.ok) out.stats.push(result.value);
+      else out.unreachable.push({ address, role: 'meta', reason: result.error });
+    });
+    return out;
+  }
+
+  async getMetaLevel(): Promise<Result<MetaLevel>> {
+    if (this.rpc === undefined) return this.rpcMissing('Reading the stored meta level');
+    const answer = await this.rpc.controlMeta('invalid');
+    if (!answer.ok) return answer;
+    const level = answer.value.oldLevel;
+    if (level === 'invalid') return fail('BAD_RESPONSE', 'The leader meta server reported the meta level fl_invalid.');
+    return ok(level);
+  }
+
+  async setMetaLevel(level: MetaLevel): Promise<Result<{ oldLevel: MetaLevel }>> {
+    if (!metaLevels.includes(level)) {
+      return fail('BAD_REQUEST', `"${level}" is not a meta level; use one of ${metaLevels.join(', ')}.`);
+    }
+    if (this.rpc === undefined) return this.rpcMissing('Changing the meta level');
+    const answer = await this.rpc.controlMeta(level);
+    if (!answer.ok) return answer;
+    const oldLevel = answer.value.oldLevel;
+    if (oldLevel === 'invalid')
+      return fail('BAD_RESPONSE', 'The leader meta server reported the old level fl_invalid.');
+    this.logger?.info({ level, oldLevel, at: this.clock.now().toISOString() }, 'meta level changed');
+    return ok({ oldLevel });
+  }
+
+  async createTable(options: CreateTableOptions): Promise<Result<{ appId: number }>> {
+    const checked = checkTableName(options.name);
+    if (!checked.ok) return checked;
+    if (!Number.isInteger(options.partitionCount) || options.partitionCount < 1 || options.partitionCount > 65536) {
+      return fail(
+        'BAD_REQUEST',
+        `The partition count must be a whole number from 1 to 65536, got ${options.partitionCount}.`,
+      );
+    }
+    if (!Number.isInteger(options.replicaCount) || options.replicaCount < 1 || options.replicaCount > 5) {
+      return fail('BAD_REQUEST', `The replica count must be a whole number from 1 to 5, got ${options.replicaCount}.`);
+    }
+    if (this.rpc === undefined) return this.rpcMissing('Creating a table');
+    return this.rpc.createApp({
+      appName: options.name,
+      options: {
+        partitionCount: options.partitionCount,
+        replicaCount: options.replicaCount,
+        successIfExist: false,
+        appType: 'pegasus',
+        isStateful: true,
+        envs: { ...(options.envs ?? {}) },
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    this.versions.clear();
+    await this.rpc?.close?.();
+  }
+}
+
+/** A failure for an HTTP status the caller did not expect, with the server's own words. */
+function unexpectedStatus(
+  path: string,
+  answer: Pick<MetaAnswer, 'status' | 'body' | 'server'>,
+): { ok: false; error: { code: string; message: string } } {
+  const body = answer.body.trim().slice(0, 200);
+  const endpoint = path.split('?')[0] ?? path;
+  if (answer.status === 400) {
+    return fail(
+      'BAD_REQUEST',
+      `${answer.server} rejected GET ${path} (HTTP 400${body === '' ? '' : `: ${body}`}). The request was not understood; nothing was changed.`,
+    );
+  }
+  return fail(
+    'BAD_RESPONSE',
+    `${answer.server} answered HTTP ${answer.status} to GET ${endpoint}${body === '' ? '' : `: ${body}`}. Try again; if it persists, check that server's logs.`,
+  );
+}

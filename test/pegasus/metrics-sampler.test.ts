@@ -1,0 +1,252 @@
+import pLimit from 'p-limit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { httpGet } from '../../src/pegasus/http-get.js';
+import { buildLoadReport, type NodeSample, type Topology } from '../../src/pegasus/load-report.js';
+import {
+  primaryLoads,
+  replicaMetricsPath,
+  sampleNode,
+  sampleReplicaServers,
+  type MetricsSamplerOptions,
+  type NodePlan,
+} from '../../src/pegasus/metrics-sampler.js';
+import { parseMetrics, type MetricsSnapshot } from '../../src/pegasus/responses.js';
+import { FakeCluster, ops, p99Of, rateOf, sstMbOf } from './support/fake-cluster.js';
+
+function snapshot(timestamp: string, getRequests: number, putRequests = 0): MetricsSnapshot {
+  const body = `{\n    "timestamp_ns": ${timestamp},\n    "entities": [\n        {\n            "type": "replica",\n            "id": "replica@2.0",\n            "attributes": {\n                "table_id": "2",\n                "partition_id": "0"\n            },\n            "metrics": [\n                {\n                    "name": "get_requests",\n                    "value": ${getRequests}\n                },\n                {\n                    "name": "put_requests",\n                    "value": ${putRequests}\n                }\n            ]\n        }\n    ]\n}`;
+  const parsed = parseMetrics(body);
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  return parsed.value;
+}
+
+describe('primaryLoads', () => {
+  it('divides by the exact Δtimestamp_ns even above 2^53', () => {
+    // JSON numbers would round both stamps to multiples of 256 and get Δ wrong by up to 256 ns.
+    const first = snapshot('1773405197000000001', 1_000_000);
+    const second = snapshot('1773405198000000000', 1_001_000);
+    const [load] = primaryLoads(first, second, new Set(['2.0']), 1);
+    expect(load?.qps.get).toBeCloseTo(1000 / 0.999999999, 7);
+  });
+
+  it('gives no negative rate when a counter went down (process restarted between samples)', () => {
+    const [load] = primaryLoads(
+      snapshot('1773405197000000000', 500, 10),
+      snapshot('1773405198000000000', 20, 30),
+      new Set(['2.0']),
+      1,
+    );
+    expect(load?.qps.get).toBe(0);
+    expect(load?.qps.put).toBe(20);
+  });
+
+  it('skips replicas that are not wanted (secondaries)', () => {
+    expect(primaryLoads(snapshot('1', 1), snapshot('1000000001', 2), new Set(['2.1']), 1)).toEqual([]);
+  });
+});
+
+describe('sampling replica servers', () => {
+  let cluster: FakeCluster;
+  beforeEach(async () => {
+    cluster = await FakeCluster.start({ metas: 1, nodes: 3 });
+  });
+  afterEach(async () => {
+    await cluster.close();
+  });
+
+  const options = (extra: Partial<MetricsSamplerOptions> = {}): MetricsSamplerOptions & { bytes: () => number } => {
+    let bytes = 0;
+    return {
+      get: async (address, path) => {
+        const answer = await httpGet(address, path, { fetch, timeoutMs: 500 });
+        if (answer.ok) bytes += answer.value.bytes;
+        return answer;
+      },
+      limit: pLimit(4),
+      intervalMs: 1000,
+      sleep: async () => {},
+      bytes: () => bytes,
+      ...extra,
+    };
+  };
+
+  const planFor = (node: number): NodePlan => ({
+    address: cluster.address(node),
+    primaries: [...cluster.partitions()].filter((p) => p.primary === node).map((p) => ({ appId: p.appId, pidx: p.pidx })),
+  });
+
+  it('asks only for the primaries, the needed metrics and fields, and computes exact rates', async () => {
+    const plan = planFor(0);
+    const o = options();
+    const sample = await sampleNode(plan, o);
+    if (!sample.ok) throw new Error(sample.error);
+
+    const metricsRequests = cluster.nodes[0]?.requests ?? [];
+    expect(metricsRequests).toHaveLength(3);
+    const ids = plan.primaries.map((p) => `replica@${p.appId}.${p.pidx}`);
+    expect(metricsRequests).toContain(replicaMetricsPath(ids, false));
+    expect(metricsRequests).toContain(replicaMetricsPath(ids, true));
+    for (const url of metricsRequests) {
+      expect(url).toMatch(/with_metric_fields=name,value(,p99)?$/);
+      expect(url).not.toContain('detail');
+    }
+
+    expect(sample.value.primaries.map((p) => `${p.appId}.${p.pidx}`).sort()).toEqual(
+      plan.primaries.map((p) => `${p.appId}.${p.pidx}`).sort(),
+    );
+    for (const load of sample.value.primaries) {
+      for (const op of ops) {
+        // The fake's clock moves 1 s per request and the server request may fall between the two samples.
+        expect(load.qps[op]).toBeCloseTo(rateOf(load.appId, load.pidx, op), 6);
+        expect(load.p99Ns[op]).toBe(p99Of(load.appId, load.pidx, op, true));
+      }
+      expect(load.sstMb).toBe(sstMbOf(load.appId, load.pidx));
+    }
+    expect(sample.value.residentMemMb).toBe(1000);
+    expect(sample.value.sessions).toBe(10);
+    expect(sample.value.diskTotalMb).toBe(3000);
+    expect(sample.value.diskAvailMb).toBe(1000);
+    expect(sample.value.replicas['total']).toBe([...cluster.partitions()].filter((p) => p.primary === 0 || p.secondaries.includes(0)).length);
+    expect(o.bytes()).toBeGreaterThan(0);
+  });
+
+  it('drops the ids filter above the limit and still keeps primaries only', async () => {
+    const plan = planFor(1);
+    const sample = await sampleNode(plan, options({ maxIdsPerRequest: 1 }));
+    if (!sample.ok) throw new Error(sample.error);
+    expect(cluster.nodes[1]?.requests.some((u) => u.includes('ids='))).toBe(false);
+    expect(sample.value.primaries).toHaveLength(plan.primaries.length);
+    for (const load of sample.value.primaries) {
+      expect(load.qps.get).toBeCloseTo(rateOf(load.appId, load.pidx, 'get'), 6);
+    }
+  });
+
+  it('turns a node that misses its deadline into an unreachable entry while the others arrive', async () => {
+    cluster.hanging.add(cluster.address(2));
+    const result = await sampleReplicaServers([planFor(0), planFor(1), planFor(2)], options());
+    expect(result.samples.map((s) => s.address).sort()).toEqual([cluster.address(0), cluster.address(1)].sort());
+    expect(result.unreachable).toEqual([{ address: cluster.address(2), role: 'replica', reason: 'timed out after 500ms' }]);
+  });
+
+  it('reports an HTTP error from /metrics as the reason', async () => {
+    const node = cluster.nodes[0];
+    if (node === undefined) throw new Error('no node');
+    node.handler = () => ({ status: 400, body: '{\n    "error_message": "unknown field x=y"\n}' });
+    const result = await sampleReplicaServers([planFor(0)], options());
+    expect(result.unreachable[0]?.reason).toContain('answered HTTP 400 to /metrics');
+  });
+});
+
+describe('buildLoadReport', () => {
+  // Two nodes; table 2 has partitions 0 (primary a, secondary b) and 1 (primary b, secondary a).
+  const topology: Topology = {
+    nodes: ['a:1', 'b:1'],
+    tables: [
+      {
+        appId: 2,
+        name: 'temp',
+        status: 'AVAILABLE',
+        appType: 'pegasus',
+        partitionCount: 2,
+        replicaCount: 2,
+        isStateful: true,
+        createTime: '',
+        envsCount: 0,
+      },
+    ],
+    partitions: new Map([
+      [
+        2,
+        [
+          { pidx: 0, ballot: 1, currentReplicaCount: 2, maxReplicaCount: 2, primary: 'a:1', secondaries: ['b:1'] },
+          { pidx: 1, ballot: 1, currentReplicaCount: 2, maxReplicaCount: 2, primary: 'b:1', secondaries: ['a:1'] },
+        ],
+      ],
+    ]),
+  };
+  const node = (address: string, primaries: NodeSample['primaries']): NodeSample => ({
+    address,
+    residentMemMb: 1,
+    virtualMemMb: 2,
+    sessions: 3,
+    diskTotalMb: 100,
+    diskAvailMb: 50,
+    replicas: { total: 2 },
+    primaries,
+  });
+  const samples = [
+    node('a:1', [
+      {
+        appId: 2,
+        pidx: 0,
+        qps: { get: 100, multi_get: 5, put: 10 },
+        p99Ns: { get: 2_000_000, put: 900_000 },
+        sstMb: 10,
+        sstFiles: 3,
+        memtableBytes: 1024 * 1024,
+      },
+    ]),
+    node('b:1', [
+      {
+        appId: 2,
+        pidx: 1,
+        qps: { get: 50, put: 20, remove: 1 },
+        p99Ns: { get: 3_000_000, scan: 1_000_000, put: 400_000 },
+        sstMb: 5,
+        sstFiles: 1,
+        memtableBytes: 3 * 1024 * 1024,
+      },
+    ]),
+  ];
+
+  it('sums primaries for tables and takes the max p99 (never an average)', () => {
+    const report = buildLoadReport(topology, { intervalMs: 1000, samples, unreachable: [], bytesFetched: 42 });
+    const [table] = report.tables;
+    expect(table?.readQps).toBe(155);
+    expect(table?.writeQps).toBe(31);
+    expect(table?.qps['get']).toBe(150);
+    expect(table?.qps['remove']).toBe(1);
+    expect(table?.readP99Ns).toBe(3_000_000);
+    expect(table?.writeP99Ns).toBe(900_000);
+    expect(table?.sstMb).toBe(15);
+    expect(table?.sstFiles).toBe(4);
+    expect(table?.memtableMb).toBe(4);
+    expect(report.bytesFetched).toBe(42);
+    expect(report.partitions).toBeUndefined();
+  });
+
+  it('counts a node’s writes over every replica it hosts and its reads over its primaries', () => {
+    const report = buildLoadReport(topology, { intervalMs: 1000, samples, unreachable: [], bytesFetched: 0 });
+    const a = report.nodes.find((n) => n.address === 'a:1');
+    const b = report.nodes.find((n) => n.address === 'b:1');
+    // a: primary of p0 (writes 10), secondary of p1 (writes 21) → 31; reads of p0 only.
+    expect(a?.writeQps).toBe(31);
+    expect(a?.readQps).toBe(105);
+    expect(a?.readP99Ns).toBe(2_000_000);
+    expect(b?.writeQps).toBe(31);
+    expect(b?.readQps).toBe(50);
+    expect(b?.readP99Ns).toBe(3_000_000);
+    expect(b?.writeP99Ns).toBe(400_000);
+  });
+
+  it('adds per-partition stats for one table', () => {
+    const report = buildLoadReport(topology, { intervalMs: 1000, samples, unreachable: [], bytesFetched: 0, table: 'temp' });
+    expect(report.partitions).toEqual([
+      { pidx: 0, primary: 'a:1', readQps: 105, writeQps: 10, readP99Ns: 2_000_000, writeP99Ns: 900_000, sstMb: 10 },
+      { pidx: 1, primary: 'b:1', readQps: 50, writeQps: 21, readP99Ns: 3_000_000, writeP99Ns: 400_000, sstMb: 5 },
+    ]);
+  });
+
+  it('leaves out partitions whose primary did not answer', () => {
+    const firstOnly = samples.slice(0, 1);
+    const report = buildLoadReport(topology, {
+      intervalMs: 1000,
+      samples: firstOnly,
+      unreachable: [{ address: 'b:1', role: 'replica', reason: 'timed out after 5s' }],
+      bytesFetched: 0,
+    });
+    expect(report.tables[0]?.readQps).toBe(105);
+    expect(report.nodes.map((n) => n.address)).toEqual(['a:1']);
+    expect(report.unreachable).toHaveLength(1);
+  });
+});
