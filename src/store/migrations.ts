@@ -108,7 +108,10 @@ export async function migratePostgres(
   try {
     // A transaction-level lock is released by COMMIT/ROLLBACK, so a crash can never leave it held.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [...lockKey]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists, which a
+    // least-privilege role for an existing schema (usually `public`) lacks: look first.
+    const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
     );

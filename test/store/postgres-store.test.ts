@@ -175,6 +175,25 @@ describe('PostgresStore', () => {
     expect(inner).toEqual({ ran: true, value: { ran: true, value: 'both ran' } });
   });
 
+  it('migrates as a least-privilege role that owns its schema but may not create schemas', async () => {
+    const schema = uniqueSchema();
+    const role = `app_${randomBytes(6).toString('hex')}`;
+    await adminQuery(`CREATE ROLE ${role} LOGIN`);
+    await adminQuery(`CREATE SCHEMA ${schema} AUTHORIZATION ${role}`);
+    cleanups.push(async () => {
+      await dropSchema(schema);
+      await adminQuery(`DROP ROLE ${role}`);
+    });
+    const url = new URL(databaseUrl);
+    url.username = role;
+    url.password = '';
+    const store = new PostgresStore({ connectionString: url.toString(), schema });
+    cleanups.push(() => store.close());
+    await store.migrate();
+    await store.setState('k', true);
+    expect(await store.getState('k')).toBe(true);
+  });
+
   it('refuses a schema name it could not use safely', () => {
     expect(() => new PostgresStore({ connectionString: databaseUrl, schema: 'Bad-Name; DROP' })).toThrow(
       expect.objectContaining({ code: StoreErrorCode.BadOption }),
