@@ -55,6 +55,8 @@ export function parseServerTime(text: string, timeZone: string): Date | undefine
   return Number.isNaN(time) ? undefined : new Date(time);
 }
 
+const futureToleranceMs = 5 * 60_000;
+
 /** `restarts`: servers whose start time is less than `recentRestartMs` ago. */
 export function checkRestarts(
   servers: readonly ServerInfo[],
@@ -78,6 +80,19 @@ export function checkRestarts(
     }
     parsed++;
     const uptime = now.getTime() - started.getTime();
+    // A few minutes ahead is clock skew; hours ahead means the servers print another time zone.
+    if (uptime < -futureToleranceMs) {
+      findings.push({
+        check: checkIds.restarts,
+        severity: 'info',
+        subject: s.address,
+        summary: `${s.address} reports a start time ${formatAge(-uptime)} in the future (${s.startTime} read as ${timeZone})`,
+        evidence: { start_time: s.startTime, 'time zone': timeZone },
+        advice:
+          'Set PEGASUS_TIMEZONE to the time zone the Pegasus servers print their times in, or fix the server clock.',
+      });
+      continue;
+    }
     if (uptime < thresholds.recentRestartMs) {
       findings.push({
         check: checkIds.restarts,
