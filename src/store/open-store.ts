@@ -24,13 +24,11 @@ export async function openStore(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
   options: OpenStoreOptions = {},
 ): Promise<Store> {
-  const common = {
-    ...(options.clock ? { clock: options.clock } : {}),
-  };
+  const clock = options.clock ? { clock: options.clock } : {};
   if (config.databaseUrl !== undefined) {
     const store = new PostgresStore({
       connectionString: config.databaseUrl,
-      ...common,
+      ...clock,
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.schema !== undefined ? { schema: options.schema } : {}),
     });
@@ -38,43 +36,41 @@ export async function openStore(
       await store.migrate();
     } catch (err) {
       await store.close();
-      throw explain(
-        err,
-        `the PostgreSQL store (DATABASE_URL=${redactDatabaseUrl(config.databaseUrl)})`,
-        'DATABASE_URL',
-      );
+      throw explain(err, `the PostgreSQL store named by DATABASE_URL (${redactDatabaseUrl(config.databaseUrl)})`, {
+        unreachable:
+          'Check that the server is running and DATABASE_URL is right, or unset DATABASE_URL to use the embedded SQLite store.',
+      });
     }
     return store;
   }
 
   const filename = join(config.dataDir, sqliteFileName);
+  const sqliteHint = {
+    unreachable: 'Set DATA_DIR to a writable directory, or set DATABASE_URL to use PostgreSQL.',
+  };
+  const what = `the SQLite store ${filename} (DATA_DIR=${config.dataDir})`;
   let store: SqliteStore;
   try {
-    store = new SqliteStore({ filename, ...common });
+    store = new SqliteStore({ filename, ...clock });
   } catch (err) {
-    throw new StoreError(
-      StoreErrorCode.Unreachable,
-      `Cannot open the SQLite store ${filename}: ${err instanceof Error ? err.message : String(err)}. ` +
-        'Set DATA_DIR to a writable directory, or set DATABASE_URL to use PostgreSQL.',
-      { cause: err },
-    );
+    const reason = err instanceof Error ? err.message : String(err);
+    throw explain(new StoreError(StoreErrorCode.Unreachable, reason, { cause: err, reason }), what, sqliteHint);
   }
   try {
     await store.migrate();
   } catch (err) {
     await store.close();
-    throw explain(err, `the SQLite store ${filename} (DATA_DIR=${config.dataDir})`, 'DATA_DIR');
+    throw explain(err, what, sqliteHint);
   }
   return store;
 }
 
-function explain(err: unknown, what: string, setting: string): unknown {
+/** Rephrases a store failure to say which store and which setting; other errors (bugs) pass unchanged. */
+function explain(err: unknown, what: string, hints: { unreachable: string }): unknown {
   if (!(err instanceof StoreError)) return err;
-  const next =
-    err.code !== StoreErrorCode.Unreachable
-      ? ''
-      : setting === 'DATABASE_URL'
-        ? ' Check that the server is running and DATABASE_URL is right, or unset DATABASE_URL to use the embedded SQLite store.'
-        : ' Set DATA_DIR to a writable directory, or set DATABASE_URL to use PostgreSQL.';
-  return new StoreError(err.code, `Cannot open ${what}: ${err.message}${next}`, { cause: err });
+  const message =
+    err.code === StoreErrorCode.Unreachable
+      ? `Cannot open ${what}: ${err.reason}. ${hints.unreachable}`
+      : `Cannot open ${what}: ${err.message}`;
+  return new StoreError(err.code, message, { cause: err, reason: err.reason });
 }

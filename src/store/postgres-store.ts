@@ -408,10 +408,11 @@ export class PostgresStore implements Store {
     try {
       return await this.pool.connect();
     } catch (err) {
+      const reason = describeError(err, this.connectionString);
       throw new StoreError(
         StoreErrorCode.Unreachable,
-        `Cannot connect to PostgreSQL at ${redactDatabaseUrl(this.connectionString)}: ${describeError(err, this.connectionString)}`,
-        { cause: err },
+        `Cannot connect to PostgreSQL at ${redactDatabaseUrl(this.connectionString)}: ${reason}.`,
+        { cause: err, reason },
       );
     }
   }

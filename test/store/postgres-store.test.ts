@@ -228,7 +228,7 @@ describe('openStore with DATABASE_URL', () => {
     const error: unknown = await openStore({ databaseUrl: url, dataDir: './unused' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: StoreErrorCode.Unreachable });
     const message = (error as Error).message;
-    expect(message).toContain(`DATABASE_URL=postgres://root:***@127.0.0.1:${port}/test`);
+    expect(message).toContain(`DATABASE_URL (postgres://root:***@127.0.0.1:${port}/test)`);
     expect(message).toMatch(/ECONNREFUSED/);
     expect(message).toMatch(/unset DATABASE_URL to use the embedded SQLite store/);
     expect(message).not.toContain('s3cr3t-pw');
@@ -239,7 +239,7 @@ describe('openStore with DATABASE_URL', () => {
     url.pathname = `/missing_${randomBytes(4).toString('hex')}`;
     await expect(openStore({ databaseUrl: url.toString(), dataDir: './unused' })).rejects.toMatchObject({
       code: StoreErrorCode.Unreachable,
-      message: expect.stringMatching(/DATABASE_URL=.*does not exist/s) as unknown,
+      message: expect.stringMatching(/DATABASE_URL \(.*does not exist/s) as unknown,
     });
   });
 });
