@@ -58,6 +58,8 @@ export interface SlackAdapterOptions {
   submitBudgetMs?: number;
   /** `fetch` for `response_url` posts (Web API calls use the client's own). */
   fetch?: typeof fetch;
+  /** Interface the HTTP receiver binds (all interfaces when absent). */
+  host?: string;
 }
 
 /** A running Slack adapter. */
@@ -463,7 +465,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     },
     async start() {
       await app.init();
-      const started: unknown = socketMode ? await app.start() : await app.start(config.port);
+      const started: unknown = socketMode
+        ? await app.start()
+        : await app.start(options.host !== undefined ? { port: config.port, host: options.host } : config.port);
       if (!socketMode) server = started as Server;
       log.info(
         { mode: socketMode ? 'socket' : 'http', port: socketMode ? undefined : this.port() },
