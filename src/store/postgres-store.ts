@@ -22,6 +22,7 @@ import type {
 } from './store.js';
 import {
   auditFromRow,
+  auditLimit,
   parseAuditUser,
   patchValue,
   pendingFromRow,
@@ -257,7 +258,7 @@ export class PostgresStore implements Store {
     }
     if (query.since !== undefined) where.push(`at >= ${params.add(query.since)}`);
     if (query.ref !== undefined) where.push(`ref = ${params.add(query.ref)}`);
-    const limit = params.add(Math.max(0, Math.floor(query.limit)));
+    const limit = params.add(auditLimit(query.limit));
     const { rows } = await this.pool.query<AuditRow>(
       `SELECT * FROM audit_log ${whereClause(where)} ORDER BY at DESC, id DESC LIMIT ${limit}`,
       params.values,

@@ -21,6 +21,7 @@ import type {
 } from './store.js';
 import {
   auditFromRow,
+  auditLimit,
   parseAuditUser,
   patchValue,
   pendingFromRow,
@@ -213,7 +214,7 @@ export class SqliteStore implements Store {
   listAudit(query: AuditQuery): Promise<AuditEntry[]> {
     return this.run(() => {
       const where: string[] = [];
-      const params: Params = { limit: Math.max(0, Math.floor(query.limit)) };
+      const params: Params = { limit: auditLimit(query.limit) };
       if (query.user !== undefined) {
         const user = parseAuditUser(query.user);
         where.push('actor_user_id = @userId');

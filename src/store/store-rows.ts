@@ -142,6 +142,11 @@ export function parseAuditUser(user: string): { platform?: Platform; userId: str
   return { userId: user };
 }
 
+/** The audit query's limit as a row count: a whole number, at least 0 (nonsense asks for nothing). */
+export function auditLimit(limit: number): number {
+  return Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
+}
+
 /** Converts a `pending_actions` row. */
 export function pendingFromRow(row: PendingRow): PendingAction {
   const action: PendingAction = {

@@ -218,6 +218,8 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         expect(all.map((e) => e.command)).toEqual(['third-b', 'third-a', 'second', 'first']);
         expect((await store.listAudit({ limit: 2 })).map((e) => e.command)).toEqual(['third-b', 'third-a']);
         expect(await store.listAudit({ limit: 0 })).toEqual([]);
+        expect(await store.listAudit({ limit: Number.NaN })).toEqual([]);
+        expect((await store.listAudit({ limit: 2.9 })).map((e) => e.command)).toEqual(['third-b', 'third-a']);
       });
 
       it('filters by user (platform:id or bare id), since (inclusive) and ref', async () => {
