@@ -330,11 +330,7 @@ class PegasusClient implements PegasusApi {
       if (version.value.hasMetrics) modern.push(plan);
       else if (this.rpc !== undefined) legacy.push(plan);
       else {
-        unreachable.push({
-          address,
-          role: 'replica',
-          reason: `runs Pegasus ${version.value.version}, whose load is only readable through RPC perf counters, and no RPC client is configured`,
-        });
+        unreachable.push({ address, role: 'replica', reason: needsRpc(version.value.version) });
       }
     }
 
@@ -436,7 +432,7 @@ class PegasusClient implements PegasusApi {
         const version = await this.version(address);
         if (!version.ok) return { ok: false, error: version.error.message };
         if (version.value.hasMetrics) return sampleMetaServer(address, { get, limit: this.limit });
-        if (rpc === undefined) return { ok: false, error: 'Pegasus 2.5 meta stats need the RPC client' };
+        if (rpc === undefined) return { ok: false, error: needsRpc(version.value.version) };
         return sampleMetaPerfCounters(address, {
           remoteCommand: (a, cmd, args) => rpc.cliCall(a, cmd, args),
           limit: this.limit,
@@ -506,6 +502,11 @@ class PegasusClient implements PegasusApi {
     this.versions.clear();
     await this.rpc?.close?.();
   }
+}
+
+/** Why a ≤ 2.5 server could not be sampled without the RPC client. */
+function needsRpc(version: string): string {
+  return `runs Pegasus ${version}, whose load is only readable through RPC perf counters, and no RPC client is configured`;
 }
 
 /** A failure for an HTTP status the caller did not expect, with the server's own words. */

@@ -72,7 +72,9 @@ describe('sampling replica servers', () => {
 
   const planFor = (node: number): NodePlan => ({
     address: cluster.address(node),
-    primaries: [...cluster.partitions()].filter((p) => p.primary === node).map((p) => ({ appId: p.appId, pidx: p.pidx })),
+    primaries: [...cluster.partitions()]
+      .filter((p) => p.primary === node)
+      .map((p) => ({ appId: p.appId, pidx: p.pidx })),
   });
 
   it('asks only for the primaries, the needed metrics and fields, and computes exact rates', async () => {
@@ -106,7 +108,9 @@ describe('sampling replica servers', () => {
     expect(sample.value.sessions).toBe(10);
     expect(sample.value.diskTotalMb).toBe(3000);
     expect(sample.value.diskAvailMb).toBe(1000);
-    expect(sample.value.replicas['total']).toBe([...cluster.partitions()].filter((p) => p.primary === 0 || p.secondaries.includes(0)).length);
+    expect(sample.value.replicas['total']).toBe(
+      [...cluster.partitions()].filter((p) => p.primary === 0 || p.secondaries.includes(0)).length,
+    );
     expect(o.bytes()).toBeGreaterThan(0);
   });
 
@@ -125,7 +129,9 @@ describe('sampling replica servers', () => {
     cluster.hanging.add(cluster.address(2));
     const result = await sampleReplicaServers([planFor(0), planFor(1), planFor(2)], options());
     expect(result.samples.map((s) => s.address).sort()).toEqual([cluster.address(0), cluster.address(1)].sort());
-    expect(result.unreachable).toEqual([{ address: cluster.address(2), role: 'replica', reason: 'timed out after 500ms' }]);
+    expect(result.unreachable).toEqual([
+      { address: cluster.address(2), role: 'replica', reason: 'timed out after 500ms' },
+    ]);
   });
 
   it('reports an HTTP error from /metrics as the reason', async () => {
@@ -230,7 +236,13 @@ describe('buildLoadReport', () => {
   });
 
   it('adds per-partition stats for one table', () => {
-    const report = buildLoadReport(topology, { intervalMs: 1000, samples, unreachable: [], bytesFetched: 0, table: 'temp' });
+    const report = buildLoadReport(topology, {
+      intervalMs: 1000,
+      samples,
+      unreachable: [],
+      bytesFetched: 0,
+      table: 'temp',
+    });
     expect(report.partitions).toEqual([
       { pidx: 0, primary: 'a:1', readQps: 105, writeQps: 10, readP99Ns: 2_000_000, writeP99Ns: 900_000, sstMb: 10 },
       { pidx: 1, primary: 'b:1', readQps: 50, writeQps: 21, readP99Ns: 3_000_000, writeP99Ns: 400_000, sstMb: 5 },

@@ -45,7 +45,10 @@ describe('parseClusterInfo', () => {
 
   it('parses the 2.5 balance format and a level with the fl_ prefix', () => {
     const body = cluster26
-      .replace(/"balance_operation_count":"[^}]*}"/, '"balance_operation_count":"move_pri=1,copy_pri=2,copy_sec=3,total=-1"')
+      .replace(
+        /"balance_operation_count":"[^}]*}"/,
+        '"balance_operation_count":"move_pri=1,copy_pri=2,copy_sec=3,total=-1"',
+      )
       .replace('"meta_function_level":"steady"', '"meta_function_level":"fl_lively"')
       .replace('"primary_replica_count_stddev":"0.00"', '"primary_replica_count_stddev":"1.25"');
     const parsed = parseClusterInfo(body);
@@ -56,7 +59,9 @@ describe('parseClusterInfo', () => {
   });
 
   it('fails with BAD_RESPONSE naming the endpoint and the field when a value changed type', () => {
-    const parsed = parseClusterInfo(cluster26.replace('"total_replica_count_stddev":"0.00"', '"total_replica_count_stddev":0'));
+    const parsed = parseClusterInfo(
+      cluster26.replace('"total_replica_count_stddev":"0.00"', '"total_replica_count_stddev":0'),
+    );
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
     expect(parsed.error.code).toBe('BAD_RESPONSE');
@@ -67,7 +72,9 @@ describe('parseClusterInfo', () => {
   it('rejects an unknown meta level and a garbled balance count, naming each field', () => {
     const level = parseClusterInfo(cluster26.replace('"steady"', '"turbo"'));
     expect(!level.ok && level.error.message).toContain('meta_function_level');
-    const balance = parseClusterInfo(cluster26.replace(/"balance_operation_count":"[^}]*}"/, '"balance_operation_count":"lots"'));
+    const balance = parseClusterInfo(
+      cluster26.replace(/"balance_operation_count":"[^}]*}"/, '"balance_operation_count":"lots"'),
+    );
     expect(!balance.ok && balance.error.message).toContain('balance_operation_count');
   });
 
@@ -119,7 +126,9 @@ describe('parseTables / parseNodes / parseTableDetail', () => {
   });
 
   it('names the table row and field when a count is not a number', () => {
-    const parsed = parseTables(apps.replace('"partition_count":"8","replica_count"', '"partition_count":"eight","replica_count"'));
+    const parsed = parseTables(
+      apps.replace('"partition_count":"8","replica_count"', '"partition_count":"eight","replica_count"'),
+    );
     expect(!parsed.ok && parsed.error.message).toContain('general_info.2.partition_count');
   });
 

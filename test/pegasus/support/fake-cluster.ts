@@ -231,7 +231,9 @@ export class FakeCluster {
 
   private nodesBody(detail: boolean): FixtureAnswer {
     const details: Record<string, Record<string, string>> = {};
-    const sorted = this.nodes.map((n, i) => ({ address: n.address, i })).sort((a, b) => a.address.localeCompare(b.address));
+    const sorted = this.nodes
+      .map((n, i) => ({ address: n.address, i }))
+      .sort((a, b) => a.address.localeCompare(b.address));
     for (const { address, i } of sorted) {
       const row: Record<string, string> = { address, status: this.unalive.has(i) ? 'UNALIVE' : 'ALIVE' };
       if (detail) {
@@ -438,9 +440,17 @@ export class FakeCluster {
         counters.push({ name: `replica*app.pegasus*${name}_latency${at}`, type: 'PERCENTILE', value: p99 });
         counters.push({ name: `replica*app.pegasus*${name}_latency${at}.p999`, type: 'PERCENTILE', value: p99 * 2 });
       }
-      counters.push({ name: `replica*app.pegasus*disk.storage.sst(MB)${at}`, type: 'NUMBER', value: sstMbOf(p.appId, p.pidx) });
+      counters.push({
+        name: `replica*app.pegasus*disk.storage.sst(MB)${at}`,
+        type: 'NUMBER',
+        value: sstMbOf(p.appId, p.pidx),
+      });
       counters.push({ name: `replica*app.pegasus*disk.storage.sst.count${at}`, type: 'NUMBER', value: p.pidx + 1 });
-      counters.push({ name: `replica*app.pegasus*rdb.memtable.memory_usage${at}`, type: 'NUMBER', value: (p.pidx + 1) * mib });
+      counters.push({
+        name: `replica*app.pegasus*rdb.memtable.memory_usage${at}`,
+        type: 'NUMBER',
+        value: (p.pidx + 1) * mib,
+      });
       counters.push({ name: `replica*app.pegasus*recent.read.cu${at}`, type: 'VOLATILE_NUMBER', value: 7 });
     }
     const total = counters.find((c) => c.name.endsWith('*replica(Count)'));
@@ -467,7 +477,9 @@ export class FakeCluster {
         calls.push(`cliCall ${address} ${cmd} ${args.join(' ')}`);
         if (this.hanging.has(address)) return fail('TIMEOUT', 'timed out after 5s');
         if (cmd === 'server-info') {
-          return ok(`Pegasus Server ${this.version} (0ca31b70e1f7d8bbd1af1b0c2d5e6f7a8b9c0d1e) Release, Started at 2023-12-01 10:00:00`);
+          return ok(
+            `Pegasus Server ${this.version} (0ca31b70e1f7d8bbd1af1b0c2d5e6f7a8b9c0d1e) Release, Started at 2023-12-01 10:00:00`,
+          );
         }
         if (cmd !== 'perf-counters') return ok(`unknown command '${cmd}'`);
         const patterns = args.map((a) => new RegExp(`^(?:${a})$`));
@@ -481,7 +493,9 @@ export class FakeCluster {
                 { name: 'server*network*client_session_count', type: 'NUMBER', value: 5 },
               ];
         const counters = all.filter((c) => patterns.some((p) => p.test(c.name)));
-        return ok(JSON.stringify({ result: 'OK', timestamp: 1701396000, timestamp_str: '2023-12-01 10:00:00', counters }));
+        return ok(
+          JSON.stringify({ result: 'OK', timestamp: 1701396000, timestamp_str: '2023-12-01 10:00:00', counters }),
+        );
       },
       createApp: async (request) => {
         calls.push(`createApp ${request.appName} ${request.options.partitionCount} ${request.options.replicaCount}`);
