@@ -105,6 +105,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     token: config.botToken,
     // auth.test runs in start(), where a bad token fails the start instead of an unobserved promise.
     deferInitialization: true,
+    // The adapter keeps no conversation state in Bolt; skipping its store saves work before every ack.
+    convoStore: false,
     logger: boltLogger(logger),
     clientOptions: {
       ...(apiUrl ? { slackApiUrl: apiUrl } : {}),

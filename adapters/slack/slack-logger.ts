@@ -17,21 +17,24 @@ function boltLevel(level: string): LogLevel {
   }
 }
 
-/** Wraps a pino logger for Bolt, the Web API client and the Socket Mode client. */
+/**
+ * Wraps a pino logger for Bolt, the Web API client and the Socket Mode client. Bolt logs several debug
+ * lines per request: they are formatted only when that level is on, which keeps acks cheap.
+ */
 export function boltLogger(logger: Logger): BoltLogger {
   let child = logger.child({ component: 'slack' });
   return {
     debug: (...msg: unknown[]) => {
-      child.debug(format(...msg));
+      if (child.isLevelEnabled('debug')) child.debug(format(...msg));
     },
     info: (...msg: unknown[]) => {
-      child.info(format(...msg));
+      if (child.isLevelEnabled('info')) child.info(format(...msg));
     },
     warn: (...msg: unknown[]) => {
-      child.warn(format(...msg));
+      if (child.isLevelEnabled('warn')) child.warn(format(...msg));
     },
     error: (...msg: unknown[]) => {
-      child.error(format(...msg));
+      if (child.isLevelEnabled('error')) child.error(format(...msg));
     },
     // The bot's log level is set once from LOG_LEVEL; Bolt asking for another one is ignored on purpose.
     setLevel: () => undefined,
