@@ -222,6 +222,17 @@ describe('parseMetrics', () => {
     expect(parsed.value.entities[0]?.metrics[0]).toEqual({ name: 'resident_mem_usage_mb', value: 1024 });
   });
 
+  it('names the entity and metric whose value has the wrong type', () => {
+    const body =
+      '{"timestamp_ns": 1, "entities": [{"type": "server", "id": "server", "metrics": [{"name": "a", "value": 1}, {"name": "b", "value": "2"}]}]}';
+    const parsed = parseMetrics(body, 'GET /metrics from 127.0.0.1:34801');
+    expect(!parsed.ok && parsed.error.message).toContain('field "entities.0.metrics.1.value": expected a number');
+    const noName = parseMetrics(
+      '{"timestamp_ns": 1, "entities": [{"type": "server", "id": "server", "metrics": [{}]}]}',
+    );
+    expect(!noName.ok && noName.error.message).toContain('entities.0.metrics.0.name');
+  });
+
   it('fails on the 2.5.0 array layout with a message naming /metrics', () => {
     const parsed = parseMetrics('[]\n', 'GET /metrics from 127.0.0.1:34801');
     expect(!parsed.ok && parsed.error.code).toBe('BAD_RESPONSE');
