@@ -13,6 +13,8 @@ export interface FormSession {
   spec: FormSpec;
   /** Answers so far, by field name. */
   values: Record<string, string>;
+  /** Set once the core answered with errors: after fixing one part the form is submitted again at once. */
+  reviewed: boolean;
   expiresAt: number;
 }
 
@@ -50,7 +52,12 @@ export class FormSessions {
 
   /** Starts (or restarts, forgetting earlier answers) a form for a user. */
   start(userId: string, spec: FormSpec): FormSession {
-    const session: FormSession = { spec, values: {}, expiresAt: this.clock.now().getTime() + this.ttlMs };
+    const session: FormSession = {
+      spec,
+      values: {},
+      reviewed: false,
+      expiresAt: this.clock.now().getTime() + this.ttlMs,
+    };
     const key = this.key(userId, spec.id);
     this.sessions.delete(key);
     this.sessions.set(key, session);

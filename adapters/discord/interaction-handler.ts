@@ -508,7 +508,7 @@ export function createInteractionHandler(options: InteractionHandlerOptions): In
     }
     if (session) normaliseSelects(session.spec, values);
     const all = session ? (forms.save(ctx.actor.userId, formId, values)?.values ?? values) : values;
-    if (part + 1 < total) {
+    if (part + 1 < total && !session?.reviewed) {
       await stepMessage(
         ctx,
         [
@@ -543,6 +543,7 @@ export function createInteractionHandler(options: InteractionHandlerOptions): In
     const errors = Object.entries(reply.formErrors ?? {});
     if (errors.length > 0 && session) {
       // Keep the answers: the user fixes the part with the first error, prefilled with what they typed.
+      session.reviewed = true;
       const [firstField = ''] = errors[0] ?? [];
       const fixPart = partOfField(session.spec, firstField);
       const rendered = render({ ...reply, ephemeral: true, actions: [] });

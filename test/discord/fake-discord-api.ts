@@ -238,7 +238,8 @@ export class FakeDiscordApi {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
     const { body, files } = await this.readBody(req);
-    const path = url.pathname.replace(/^\/api\/v10/, '');
+    // discord.js escapes route segments (`@original` arrives as `%40original`), as Discord accepts.
+    const path = decodeURIComponent(url.pathname).replace(/^\/api\/v10/, '');
     const call: RecordedCall = {
       method,
       path,

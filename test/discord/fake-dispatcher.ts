@@ -119,7 +119,7 @@ export function healthReply(): Reply {
 }
 
 /** `app_stat` over many tables: long enough to need several messages. */
-export function longReply(tables = 400): Reply {
+export function longReply(tables = 120): Reply {
   return reply(
     'app_stat',
     `app_stat: ${tables} tables`,
@@ -185,7 +185,7 @@ export class FakeDispatcher implements Dispatcher {
       case 'health':
         return healthReply();
       case 'app_stat':
-        return longReply(args[0] === '-a' ? 5 : 400);
+        return longReply(args[0] === '-a' ? (args[1] === 'huge' ? 2000 : 5) : 120);
       case 'nodes':
         return reply(command.text, 'nodes: 3 replica servers', [], {
           tables: [{ title: 'details', columns: ['address', 'status'], rows: [['127.0.0.1:34801', 'ALIVE']] }],
@@ -234,6 +234,9 @@ export class FakeDispatcher implements Dispatcher {
           },
         );
       }
+      case 'connections':
+        // A bug in a command: the adapter must still answer.
+        throw new Error('connections: ss not found');
       case 'apply_table':
         return messageReply(command.text, 'ok', 'Table application', [], AT, { form: applyTableForm });
       default:
