@@ -30,6 +30,7 @@ import {
 import { httpGet, type FetchLike, type HttpAnswer } from './http-get.js';
 import { buildLoadReport, primariesByNode, type NodeSample, type Topology } from './load-report.js';
 import { MetaHttpClient, type MetaAnswer } from './meta-http-client.js';
+import { MetaRpc } from './meta-rpc.js';
 import { sampleMetaServer, sampleReplicaServers, type NodePlan } from './metrics-sampler.js';
 import { sampleMetaPerfCounters, samplePerfCounterServers } from './perf-counter-sampler.js';
 import {
@@ -43,19 +44,6 @@ import {
 } from './responses.js';
 import { toServerVersion } from './server-version.js';
 
-/** `create_app_options` as the RPC client takes them. */
-export interface CreateAppRequestLike {
-  appName: string;
-  options: {
-    partitionCount: number;
-    replicaCount: number;
-    successIfExist: boolean;
-    appType: string;
-    isStateful: boolean;
-    envs: Record<string, string>;
-  };
-}
-
 /**
  * The part of the THFT meta RPC client (`MetaRpc` in `meta-rpc.ts`) this client uses. Application errors
  * (`ERR_…` other than `ERR_OK`) come back as `RPC_ERROR` failures.
@@ -67,8 +55,8 @@ export interface MetaRpcLike {
   clusterInfo(): Promise<Result<Readonly<Record<string, string>>>>;
   /** `RPC_CLI_CLI_CALL` (a remote command) on any server; the command's text output. */
   cliCall(address: string, cmd: string, args: readonly string[]): Promise<Result<string>>;
-  /** `RPC_CM_CREATE_APP`. */
-  createApp(request: CreateAppRequestLike): Promise<Result<{ appId: number }>>;
+  /** `RPC_CM_CREATE_APP` (a `pegasus`, stateful table; creating an existing one is an `RPC_ERROR`). */
+  createApp(options: CreateTableOptions): Promise<Result<{ appId: number }>>;
   close?(): Promise<void> | void;
 }
 
@@ -83,8 +71,11 @@ export interface PegasusClientOptions {
   /** Milliseconds between the two `/metrics` samples of `load()` (default 1000). */
   sampleIntervalMs?: number;
   fetch?: FetchLike;
-  /** The THFT RPC client; without it the control paths and 2.5 load/server_info answer `RPC_UNAVAILABLE`. */
-  rpc?: MetaRpcLike;
+  /**
+   * The THFT RPC client; by default a `MetaRpc` over the same meta servers. `false` runs on HTTP only: the
+   * control paths then answer `RPC_UNAVAILABLE`, `cluster_name` is left out and 2.5 servers cannot be sampled.
+   */
+  rpc?: MetaRpcLike | false;
   clock?: Clock;
   logger?: Logger;
   /** `/meta/app?…&detail` requests in flight to the leader during `load()` (default 16). */
@@ -128,7 +119,10 @@ class PegasusClient implements PegasusApi {
     this.metaServers = options.metaServers.map((s) => s.trim()).filter((s) => s.length > 0);
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.fetchFn = options.fetch ?? globalThis.fetch;
-    this.rpc = options.rpc;
+    this.rpc =
+      options.rpc === false
+        ? undefined
+        : (options.rpc ?? new MetaRpc({ metaServers: this.metaServers, timeoutMs: this.timeoutMs }));
     this.limit = pLimit(options.concurrency ?? 64);
     this.metaLimit = pLimit(options.metaConcurrency ?? 16);
     this.intervalMs = options.sampleIntervalMs ?? 1000;
@@ -177,7 +171,7 @@ class PegasusClient implements PegasusApi {
   private rpcMissing(what: string): { ok: false; error: { code: string; message: string } } {
     return fail(
       'RPC_UNAVAILABLE',
-      `${what} needs the THFT RPC client, which this bot instance was started without. Check the cluster configuration.`,
+      `${what} needs the THFT RPC client, which this client was created without (rpc: false).`,
     );
   }
 
@@ -485,17 +479,7 @@ class PegasusClient implements PegasusApi {
       return fail('BAD_REQUEST', `The replica count must be a whole number from 1 to 5, got ${options.replicaCount}.`);
     }
     if (this.rpc === undefined) return this.rpcMissing('Creating a table');
-    return this.rpc.createApp({
-      appName: options.name,
-      options: {
-        partitionCount: options.partitionCount,
-        replicaCount: options.replicaCount,
-        successIfExist: false,
-        appType: 'pegasus',
-        isStateful: true,
-        envs: { ...(options.envs ?? {}) },
-      },
-    });
+    return this.rpc.createApp({ ...options, envs: { ...(options.envs ?? {}) } });
   }
 
   async close(): Promise<void> {

@@ -23,6 +23,7 @@ async function setup(
     metaServers: cluster.metaServers,
     timeoutMs: 1000,
     sleep: async () => {},
+    rpc: false,
     ...clientOptions,
   });
   return { cluster, client };
@@ -128,11 +129,11 @@ describe('createPegasusClient: meta read paths', () => {
   it('falls over to the next meta when the first is down, and names all when none answers', async () => {
     const down = await refusedAddress();
     const { cluster: c } = await setup();
-    client = createPegasusClient({ metaServers: [down, ...c.metaServers], timeoutMs: 1000 });
+    client = createPegasusClient({ metaServers: [down, ...c.metaServers], timeoutMs: 1000, rpc: false });
     expect((await client.listNodes()).ok).toBe(true);
 
     const down2 = await refusedAddress();
-    const lonely = createPegasusClient({ metaServers: [down, down2], timeoutMs: 1000 });
+    const lonely = createPegasusClient({ metaServers: [down, down2], timeoutMs: 1000, rpc: false });
     const nodes = await lonely.listNodes();
     expect(!nodes.ok && nodes.error.code).toBe('CLUSTER_UNREACHABLE');
     expect(!nodes.ok && nodes.error.message).toContain(`${down} connection refused; ${down2} connection refused`);
@@ -144,7 +145,7 @@ describe('createPegasusClient: meta read paths', () => {
     const first = c.metaServers[0] ?? '';
     c.hanging.add(first);
     c.leader = 1;
-    client = createPegasusClient({ metaServers: c.metaServers, timeoutMs: 300 });
+    client = createPegasusClient({ metaServers: c.metaServers, timeoutMs: 300, rpc: false });
     const info = await client.clusterInfo();
     expect(info.ok && info.value.primaryMetaServer).toBe(c.metaServers[1]);
   });
@@ -152,7 +153,7 @@ describe('createPegasusClient: meta read paths', () => {
   it('probes every meta: reachable, leader, version', async () => {
     const down = await refusedAddress();
     const { cluster: c } = await setup();
-    client = createPegasusClient({ metaServers: [...c.metaServers, down], timeoutMs: 1000 });
+    client = createPegasusClient({ metaServers: [...c.metaServers, down], timeoutMs: 1000, rpc: false });
     const statuses = await client.probeMetas();
     expect(statuses.map((s) => [s.reachable, s.isLeader])).toEqual([
       [true, true],
@@ -250,7 +251,7 @@ describe('createPegasusClient: load', () => {
 
   it('keeps answering when a node is down or hangs: they become unreachable entries', async () => {
     const { cluster: c } = await setup();
-    client = createPegasusClient({ metaServers: c.metaServers, timeoutMs: 400, sleep: async () => {} });
+    client = createPegasusClient({ metaServers: c.metaServers, timeoutMs: 400, sleep: async () => {}, rpc: false });
     await c.nodes[0]?.close();
     c.hanging.add(c.address(1));
     const report = await client.load();

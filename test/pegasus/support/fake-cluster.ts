@@ -498,7 +498,7 @@ export class FakeCluster {
         );
       },
       createApp: async (request) => {
-        calls.push(`createApp ${request.appName} ${request.options.partitionCount} ${request.options.replicaCount}`);
+        calls.push(`createApp ${request.name} ${request.partitionCount} ${request.replicaCount}`);
         return ok({ appId: 10 });
       },
     };
