@@ -98,6 +98,12 @@ function refusal(command: string, code: string, title: string, message: string, 
   });
 }
 
+/** The answer to an unknown command: the closest known one, and a pointer to `help`. */
+export function unknownCommandMessage(name: string, catalog: CommandCatalog): string {
+  const closest = catalog.suggest(name);
+  return `Unknown command \`${name}\`.${closest ? ` Did you mean \`${closest}\`?` : ''} Type \`help\` to see every command.`;
+}
+
 function sameMessage(a: MessageRef, b: MessageRef): boolean {
   return a.platform === b.platform && a.channelId === b.channelId && a.messageId === b.messageId;
 }
@@ -190,11 +196,7 @@ export function createDispatcher(deps: DispatcherDeps): CoreDispatcher {
       if (reservedCommandNames.includes(name) || ((name === 'ack' || name === 'silence') && actionHandlers.has(name))) {
         return { builtin: { name, rest } };
       }
-      const closest = catalog.suggest(name);
-      return fail(
-        DispatchCode.unknownCommand,
-        `Unknown command \`${name}\`.${closest ? ` Did you mean \`${closest}\`?` : ''} Type \`help\` to see every command.`,
-      );
+      return fail(DispatchCode.unknownCommand, unknownCommandMessage(name, catalog));
     }
     const parsed = parseCommandLine(words.value, spec.valueFlags ?? []);
     if (!parsed.ok) return fail(parsed.error.code, `${parsed.error.message} Usage: ${spec.usage}`);
