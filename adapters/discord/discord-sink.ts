@@ -45,6 +45,8 @@ export class DiscordSink implements ChatSink {
   private readonly lastSend = new Map<string, number>();
   /** Root message id → its thread's channel id (a message's thread shares the message's id). */
   private readonly threads = new Map<string, Promise<string>>();
+  /** Titles of recent posts, so a thread is named after its root (an alert group), not its first reply. */
+  private readonly titles = new Map<string, string>();
 
   constructor(options: DiscordSinkOptions) {
     this.options = options;
@@ -62,13 +64,18 @@ export class DiscordSink implements ChatSink {
       channelId = root.channelId;
       threadId = root.threadId;
     } else if (root) {
-      channelId = await this.ensureThread(root, reply.title);
+      channelId = await this.ensureThread(root, this.titles.get(root.messageId) ?? reply.title);
       threadId = root.messageId;
     }
     const rendered = renderEmbeds(reply, this.options.render);
     this.dialogs.add(rendered.dialogs);
     return this.enqueue(channelId, async () => {
       const first = await this.postInto(channelId, toMessageBody(rendered), rendered.files);
+      this.titles.set(first, reply.title);
+      if (this.titles.size > 1000) {
+        const oldest = this.titles.keys().next().value;
+        if (oldest !== undefined) this.titles.delete(oldest);
+      }
       for (const more of rendered.more) await this.postInto(channelId, toMessageBody(more), []);
       return { platform: 'discord', channelId, messageId: first, ...(threadId ? { threadId } : {}) };
     });
