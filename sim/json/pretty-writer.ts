@@ -1,0 +1,107 @@
+/**
+ * rapidjson's `PrettyWriter` (4-space indent, `": "` after keys, empty containers as `{}` / `[]`, no final
+ * newline), which Pegasus uses for `/metrics`. Integers only: every Pegasus metric is an int64, and
+ * `timestamp_ns` exceeds 2^53, so numbers may be given as bigint.
+ */
+import { jsonString } from './json-string.js';
+
+interface Level {
+  array: boolean;
+  count: number;
+}
+
+/** Streams one JSON document into string chunks. */
+export class PrettyWriter {
+  private readonly chunks: string[] = [];
+  private readonly levels: Level[] = [];
+  private afterKey = false;
+
+  /** Starts an object (as a value). */
+  startObject(): this {
+    this.prefix();
+    this.chunks.push('{');
+    this.levels.push({ array: false, count: 0 });
+    return this;
+  }
+
+  /** Ends the current object. */
+  endObject(): this {
+    return this.end('}');
+  }
+
+  /** Starts an array (as a value). */
+  startArray(): this {
+    this.prefix();
+    this.chunks.push('[');
+    this.levels.push({ array: true, count: 0 });
+    return this;
+  }
+
+  /** Ends the current array. */
+  endArray(): this {
+    return this.end(']');
+  }
+
+  /** Writes an object key; the next call writes its value. */
+  key(name: string): this {
+    const level = this.levels[this.levels.length - 1];
+    if (level === undefined || level.array) throw new Error('PrettyWriter: key outside an object');
+    this.chunks.push(level.count > 0 ? ',\n' : '\n', this.indent(this.levels.length), jsonString(name), ': ');
+    level.count++;
+    this.afterKey = true;
+    return this;
+  }
+
+  /** Writes a string value. */
+  string(value: string): this {
+    this.prefix();
+    this.chunks.push(jsonString(value));
+    return this;
+  }
+
+  /** Writes an integer value. */
+  int(value: number | bigint): this {
+    this.prefix();
+    this.chunks.push(typeof value === 'bigint' ? value.toString() : String(Math.trunc(value)));
+    return this;
+  }
+
+  /** Writes `"name": "value"`. */
+  stringField(name: string, value: string): this {
+    return this.key(name).string(value);
+  }
+
+  /** Writes `"name": 123`. */
+  intField(name: string, value: number | bigint): this {
+    return this.key(name).int(value);
+  }
+
+  /** The document written so far. */
+  toString(): string {
+    return this.chunks.join('');
+  }
+
+  private prefix(): void {
+    if (this.afterKey) {
+      this.afterKey = false;
+      return;
+    }
+    const level = this.levels[this.levels.length - 1];
+    if (level === undefined) return;
+    if (!level.array) throw new Error('PrettyWriter: value without a key inside an object');
+    this.chunks.push(level.count > 0 ? ',\n' : '\n', this.indent(this.levels.length));
+    level.count++;
+  }
+
+  private end(close: string): this {
+    const level = this.levels.pop();
+    if (level === undefined) throw new Error('PrettyWriter: nothing to end');
+    if (level.count > 0) this.chunks.push('\n', this.indent(this.levels.length));
+    this.chunks.push(close);
+    return this;
+  }
+
+  private indent(depth: number): string {
+    return '    '.repeat(depth);
+  }
+}
