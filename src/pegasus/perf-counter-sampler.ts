@@ -34,6 +34,7 @@ export const replicaCounterFilters: readonly string[] = [
   '.*\\*server\\*memused\\.[a-z]*.MB.',
   '.*\\*network\\*client_session_count',
   '.*\\*eon\\.replica_stub\\*disk\\.[a-z.]*.MB.',
+  '.*\\*eon\\.replica_stub\\*disk\\.available\\.total\\.ratio',
   '.*\\*eon\\.replica_stub\\*[a-z.]*replica.Count.',
 ];
 
@@ -75,18 +76,23 @@ async function readCounters(
 function serverValues(counters: readonly Counter[]): Omit<NodeSample, 'address' | 'primaries'> {
   const out = { residentMemMb: 0, virtualMemMb: 0, sessions: 0, diskTotalMb: 0, diskAvailMb: 0 };
   const replicas: Record<string, number> = {};
+  let availRatio: number | undefined;
+  let availMb: number | undefined;
   for (const { name, value } of counters) {
     const short = name.slice(name.lastIndexOf('*') + 1);
+    if (short === 'disk.available.total.ratio') availRatio = value;
     if (short === 'memused.res(MB)') out.residentMemMb = value;
     else if (short === 'memused.virt(MB)') out.virtualMemMb = value;
     else if (short === 'client_session_count') out.sessions = value;
     else if (short === 'disk.capacity.total(MB)') out.diskTotalMb = value;
-    else if (short === 'disk.available.total(MB)') out.diskAvailMb = value;
+    else if (short === 'disk.available.total(MB)') availMb = value;
     else {
       const key = replicaCountKeys[short];
       if (key !== undefined) replicas[key] = value;
     }
   }
+  // Some builds only export the ratio (percent); derive the MB from it then.
+  out.diskAvailMb = availMb ?? (availRatio === undefined ? 0 : (out.diskTotalMb * availRatio) / 100);
   return { ...out, replicas };
 }
 
