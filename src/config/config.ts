@@ -152,6 +152,20 @@ const envSchema = z.object({
   DATABASE_URL: z.url().optional(),
   DATA_DIR: z.string().default('./data'),
   INSPECT_EVERY: duration('60s'),
+  REBALANCE_DEFAULT_WINDOW: z
+    .string()
+    .default('02:00-04:00')
+    .transform((s, ctx) => {
+      const window = parseDailyWindow(s);
+      if (!window) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected HH:mm-HH:mm in PEGASUS_TIMEZONE, e.g. 02:00-04:00, got "${s}"`,
+        });
+        return z.NEVER;
+      }
+      return window;
+    }),
   OPS_PORT: port.optional(),
   ALERTMANAGER_TOKEN: z.string().optional(),
   PROMETHEUS_URL: z.url().optional(),
@@ -195,6 +209,8 @@ export interface Config {
   databaseUrl?: string;
   dataDir: string;
   inspectEveryMs: number;
+  /** The rebalance window `rebalance plan` proposes when the bot has no traffic history (local time). */
+  rebalanceDefaultWindow?: DailyWindow;
   opsPort?: number;
   alertmanagerToken?: string;
   prometheusUrl?: string;
@@ -216,6 +232,23 @@ export interface Config {
     interactionsPort?: number;
     alertChannel?: string;
   };
+}
+
+/** A daily period in local time, e.g. 02:00 for 2 hours (`REBALANCE_DEFAULT_WINDOW=02:00-04:00`). */
+export interface DailyWindow {
+  startHour: number;
+  startMinute: number;
+  durationMs: number;
+}
+
+/** Reads `HH:mm-HH:mm` (the end may pass midnight); undefined when malformed or empty. */
+export function parseDailyWindow(text: string): DailyWindow | undefined {
+  const m = /^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$/.exec(text);
+  if (!m) return undefined;
+  const start = Number(m[1]) * 60 + Number(m[2]);
+  const end = Number(m[3]) * 60 + Number(m[4]);
+  const minutes = end > start ? end - start : end + 1440 - start;
+  return { startHour: Number(m[1]), startMinute: Number(m[2]), durationMs: minutes * 60_000 };
 }
 
 /** Thrown when the configuration is invalid; the message names each variable and what is accepted. */
@@ -317,6 +350,7 @@ export function loadConfig(
     },
     dataDir: e.DATA_DIR,
     inspectEveryMs: e.INSPECT_EVERY,
+    rebalanceDefaultWindow: e.REBALANCE_DEFAULT_WINDOW,
     logLevel: e.LOG_LEVEL,
     ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     ...(e.OPS_PORT !== undefined ? { opsPort: e.OPS_PORT } : {}),
