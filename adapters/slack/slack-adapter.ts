@@ -8,6 +8,7 @@
 import type { Server } from 'node:http';
 import {
   App,
+  webApi,
   type BlockAction,
   type ButtonAction,
   type SlashCommand,
@@ -49,8 +50,13 @@ export interface SlackAdapterOptions {
   clock?: Clock;
   /** Retries of the Web API client for network errors (rate limits are the sink's business). Default 2. */
   apiRetries?: number;
-  /** Per-channel pacing of the sink; tests use a virtual clock. */
-  sink?: { minIntervalMs?: number; timers?: SinkTimers };
+  /** Per-channel pacing of the adapter's own sink; tests use a virtual clock. */
+  pacing?: { minIntervalMs?: number; timers?: SinkTimers };
+  /**
+   * A sink built beforehand with `createSlackSinkFromConfig`, for a composition root that must hand the
+   * sink to the core before the dispatcher (and so this adapter) exists. The adapter builds one otherwise.
+   */
+  sink?: SlackSink;
   render?: RenderOptions;
   /** How long after a click or command a modal may still be opened (Slack's `trigger_id` lives 3 s). */
   formOpenBudgetMs?: number;
@@ -89,6 +95,40 @@ interface Delivery {
 
 type Respond = (body: Record<string, unknown>) => Promise<boolean>;
 
+/** Web API client options shared by the adapter and a sink built on its own. */
+function webClientOptions(config: NonNullable<Config['slack']>, retries = 2): webApi.WebClientOptions {
+  const apiUrl = config.apiUrl ? (config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/`) : undefined;
+  return {
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    // 429s go to the sink's per-channel queue instead of pausing every call of the client.
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries },
+  };
+}
+
+/** A `SlackSink` from the Slack config alone (bot token, `SLACK_API_URL`), usable before the adapter exists. */
+export function createSlackSinkFromConfig(
+  config: NonNullable<Config['slack']>,
+  logger: Logger,
+  options: {
+    apiRetries?: number;
+    pacing?: { minIntervalMs?: number; timers?: SinkTimers };
+    render?: RenderOptions;
+  } = {},
+): SlackSink {
+  const client = new webApi.WebClient(config.botToken, {
+    ...webClientOptions(config, options.apiRetries),
+    logger: boltLogger(logger),
+  });
+  return new SlackSink({
+    client,
+    logger: logger.child({ component: 'slack' }),
+    ...(options.render ? { render: options.render } : {}),
+    ...(options.pacing?.minIntervalMs !== undefined ? { minIntervalMs: options.pacing.minIntervalMs } : {}),
+    ...(options.pacing?.timers ? { timers: options.pacing.timers } : {}),
+  });
+}
+
 /** Builds the Slack adapter (Bolt app, receivers, listeners and the outbound sink). */
 export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const { config, dispatcher, logger } = options;
@@ -100,7 +140,6 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const renderOptions = options.render ?? {};
   const socketMode = config.appToken !== undefined;
 
-  const apiUrl = config.apiUrl ? (config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/`) : undefined;
   const app = new App({
     token: config.botToken,
     // auth.test runs in start(), where a bad token fails the start instead of an unobserved promise.
@@ -108,12 +147,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     // The adapter keeps no conversation state in Bolt; skipping its store saves work before every ack.
     convoStore: false,
     logger: boltLogger(logger),
-    clientOptions: {
-      ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
-      // 429s go to the sink's per-channel queue instead of pausing every call of the client.
-      rejectRateLimitedCalls: true,
-      retryConfig: { retries: options.apiRetries ?? 2 },
-    },
+    clientOptions: webClientOptions(config, options.apiRetries),
     ...(socketMode
       ? { socketMode: true, appToken: config.appToken ?? '' }
       : {
@@ -132,13 +166,15 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         }),
   });
 
-  const sink = new SlackSink({
-    client: app.client,
-    logger: log,
-    render: renderOptions,
-    ...(options.sink?.minIntervalMs !== undefined ? { minIntervalMs: options.sink.minIntervalMs } : {}),
-    ...(options.sink?.timers ? { timers: options.sink.timers } : {}),
-  });
+  const sink =
+    options.sink ??
+    new SlackSink({
+      client: app.client,
+      logger: log,
+      render: renderOptions,
+      ...(options.pacing?.minIntervalMs !== undefined ? { minIntervalMs: options.pacing.minIntervalMs } : {}),
+      ...(options.pacing?.timers ? { timers: options.pacing.timers } : {}),
+    });
 
   const responder = (url: string | undefined): Respond => {
     return async (body) => {

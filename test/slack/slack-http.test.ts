@@ -24,7 +24,7 @@ async function startAdapter(extra: Partial<SlackAdapterOptions> = {}): Promise<v
     logger: silentLogger(),
     apiRetries: 0,
     host: '127.0.0.1',
-    sink: { minIntervalMs: 0 },
+    pacing: { minIntervalMs: 0 },
     ...extra,
   });
   dispatcher.sink = adapter.sink;

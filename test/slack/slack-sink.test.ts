@@ -1,5 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSlackSinkFromConfig } from '../../adapters/slack/slack-adapter.js';
 import { boltLogger } from '../../adapters/slack/slack-logger.js';
 import { SlackSink } from '../../adapters/slack/slack-sink.js';
 import type { MessageRef } from '../../src/commands/command.js';
@@ -160,5 +161,18 @@ describe('SlackSink', () => {
     await sink.drain();
     expect(sink.pending()).toBe(0);
     expect(posts()).toHaveLength(3);
+  });
+
+  it('can be built from the Slack config alone, before the adapter exists', async () => {
+    const early = createSlackSinkFromConfig(
+      { botToken: api.botToken, port: 0, apiUrl: api.apiUrl.replace(/\/$/, '') },
+      silentLogger(),
+      {
+        apiRetries: 0,
+        pacing: { minIntervalMs: 0 },
+      },
+    );
+    const ref = await early.post({ channelId: 'CAPPROVERS' }, note('approval needed'));
+    expect(api.messages.get(`CAPPROVERS/${ref.messageId}`)?.text).toContain('approval needed');
   });
 });

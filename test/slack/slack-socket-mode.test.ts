@@ -28,7 +28,7 @@ beforeEach(async () => {
     dispatcher,
     logger: silentLogger(),
     apiRetries: 0,
-    sink: { minIntervalMs: 0 },
+    pacing: { minIntervalMs: 0 },
   });
   dispatcher.sink = adapter.sink;
   await adapter.start();
