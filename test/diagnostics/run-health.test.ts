@@ -18,7 +18,12 @@ function setup(fake = new FakePegasus(), cluster: Partial<ClusterConfig> = {}) {
   const handle: ClusterHandle = { name: config.name, config, api: fake };
   const store = new MemoryStore();
   const clock = new ManualClock('2026-01-01T12:00:00Z');
-  const deps: HealthDeps = { cluster: handle, store, clock, config: { timezone: 'UTC', timeoutMs: 1000 } };
+  const deps: HealthDeps = {
+    cluster: handle,
+    store: store.asStore(),
+    clock,
+    config: { timezone: 'UTC', timeoutMs: 1000 },
+  };
   return { fake, deps, store, clock };
 }
 
