@@ -72,6 +72,8 @@ export class FakeDiscordApi {
   readonly threads = new Map<string, { id: string; parent_id: string; name: string; archived: boolean }>();
   /** The message an interaction token's `@original` refers to. */
   readonly originals = new Map<string, string>();
+  /** What `GET /gateway/bot` points clients to (a fake gateway in tests). */
+  gatewayUrl = 'wss://gateway.discord.gg';
   private readonly rateLimits: RateLimitRule[] = [];
   private readonly waiters: Waiter[] = [];
   private nextId = 1300000000000000000n;
@@ -437,6 +439,18 @@ export class FakeDiscordApi {
           nsfw: false,
         })),
       );
+      return;
+    }
+    if (method === 'GET' && path === '/gateway/bot') {
+      if (!botAuthorised) {
+        unauthorised();
+        return;
+      }
+      reply(200, {
+        url: this.gatewayUrl,
+        shards: 1,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+      });
       return;
     }
     this.unexpected.push(call);
