@@ -90,6 +90,19 @@ describe('renderBlocks', () => {
     expect(decodeAction(reject?.value ?? '')).toEqual({ kind: 'reject', ref: 'apr-1' });
   });
 
+  it('gives an alert root Ack without a dialog and Silence with one', () => {
+    const root = messageReply('alerts', 'crit', 'Alert group: disk full (2 firing)', [], new Date(), {
+      actions: [
+        { kind: 'ack', ref: 'grp-disk', label: 'Ack' },
+        { kind: 'silence', ref: 'grp-disk', label: 'Silence 2h' },
+      ],
+    });
+    const [ack, silence] = buttons(renderBlocks(root).blocks);
+    expect(ack?.confirm).toBeUndefined();
+    expect(silence?.confirm?.title.text).toBe('Silence 2h?');
+    expect(decodeAction(silence?.value ?? '')).toEqual({ kind: 'silence', ref: 'grp-disk' });
+  });
+
   it('uses the confirm text the core gives', () => {
     const reply = messageReply('x', 'ok', 'x', [], new Date(), {
       actions: [

@@ -203,6 +203,44 @@ describe('Slack adapter over HTTP', () => {
     ]);
   });
 
+  it('replaces an ephemeral message, or one chat.update cannot edit, through the response_url', async () => {
+    const cancel = {
+      action_id: 'pegasus.cancel.0',
+      value: 'pg:cancel:conf-1',
+      text: { type: 'plain_text' as const, text: 'Cancel' },
+    };
+    const ephemeralUrl = api.responseUrl();
+    await click(
+      blockActionsPayload({
+        button: cancel,
+        userId: 'UOPERATOR',
+        channelId: 'COPS',
+        messageTs: '1.2',
+        responseUrl: ephemeralUrl,
+        ephemeral: true,
+      }),
+    );
+    const [replaced] = await responses(ephemeralUrl, 1);
+    expect(replaced?.body['replace_original']).toBe(true);
+    expect(replaced?.body['text']).toContain('cancel done');
+    expect(api.callsTo('chat.update')).toEqual([]);
+
+    // a message the bot did not post through the Web API (e.g. a response_url reply): chat.update refuses it
+    const channelUrl = api.responseUrl();
+    await click(
+      blockActionsPayload({
+        button: cancel,
+        userId: 'UOPERATOR',
+        channelId: 'COPS',
+        messageTs: '1.3',
+        responseUrl: channelUrl,
+      }),
+    );
+    const [fallback] = await responses(channelUrl, 1);
+    expect(api.calls.filter((c) => c.method === 'chat.update').map((c) => c.body['ts'])).toEqual(['1.3']);
+    expect(fallback?.body['replace_original']).toBe(true);
+  });
+
   it('opens the table application modal with the trigger_id and answers per-field errors', async () => {
     const { res, responseUrl } = await command('apply_table', { triggerId: 'trig-apply' });
     expect(res.status).toBe(200);
