@@ -1,0 +1,244 @@
+/**
+ * The composition root (`npm start`): configuration, the simulated cluster when none is configured, the
+ * core runtime, and the adapters: Slack and/or Discord when their credentials are set (chat only), otherwise
+ * the console on stdin. The only file in src/ that may import adapters.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConsoleAdapter } from '../adapters/console/console-adapter.js';
+import { createDiscordAdapter } from '../adapters/discord/discord-adapter.js';
+import { registerCommands } from '../adapters/discord/command-definitions.js';
+import { createSlackAdapter } from '../adapters/slack/slack-adapter.js';
+import { createRuntime, simulatedCluster, type Runtime } from './cli/create-runtime.js';
+import { startSimulator, type SimHandle } from './cli/late-modules.js';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { createLogger, type Logger } from './logger.js';
+import { shouldUseColor } from './replies/render-text.js';
+
+/** Streams and environment of the process (injected by tests). */
+export interface MainIo {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  env: Record<string, string | undefined>;
+  readFile?: (path: string) => string;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM); chat mode runs until then. */
+  stopSignal?: Promise<void>;
+  /** Starts the simulated cluster (tests may inject a fake). */
+  startSimulator?: () => Promise<SimHandle | undefined>;
+}
+
+/** The process's own streams and signals. */
+export function processIo(): MainIo {
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    stopSignal: new Promise((resolve) => {
+      process.once('SIGINT', () => {
+        resolve();
+      });
+      process.once('SIGTERM', () => {
+        resolve();
+      });
+    }),
+  };
+}
+
+/** Something started that must be stopped on the way out. */
+interface Running {
+  name: string;
+  stop(): Promise<void>;
+}
+
+function loadConfigOrExplain(io: MainIo): Config | number {
+  try {
+    return loadConfig(io.env, io.readFile ?? ((p) => readFileSync(p, 'utf8')));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.stderr.write(
+      `pegasus-chatops: ${err.message}\nNothing was started. Fix the setting above (see .env.example) and start again.\n`,
+    );
+    return 3;
+  }
+}
+
+function clusterBanner(config: Config, sim: SimHandle | undefined): string {
+  if (sim) {
+    const counts =
+      sim.metaCount !== undefined && sim.replicaCount !== undefined
+        ? ` (${sim.metaCount} metas, ${sim.replicaCount} replicas)`
+        : '';
+    return `no PEGASUS_META_SERVERS configured — started a simulated cluster${counts} at ${sim.metaServers.join(',')}`;
+  }
+  return config.clusters.map((c) => `cluster ${c.name} at ${c.metaServers.join(',')}`).join('; ');
+}
+
+/** Starts the chat adapters whose credentials are set; resolves to what must be stopped and a description. */
+async function startChat(runtime: Runtime, logger: Logger): Promise<{ running: Running[]; described: string[] }> {
+  const { config, dispatcher, sinks } = runtime;
+  const running: Running[] = [];
+  const described: string[] = [];
+  // ---- Chat adapters: Slack (adapters/slack) and Discord (adapters/discord) are started here. ----
+  if (config.slack) {
+    const slack = createSlackAdapter({ config: config.slack, dispatcher, logger });
+    await slack.start();
+    sinks.push(slack.sink);
+    running.push({ name: 'slack', stop: () => slack.stop() });
+    described.push(
+      slack.mode === 'socket'
+        ? 'Slack (Socket Mode)'
+        : `Slack (HTTP on port ${String(slack.port() ?? config.slack.port)})`,
+    );
+  }
+  if (config.discord) {
+    const discord = createDiscordAdapter({ config: config.discord, dispatcher, logger });
+    const started = await discord.start();
+    sinks.push(discord.sink);
+    running.push({ name: 'discord', stop: () => discord.stop() });
+    const parts = [
+      started.gateway ? 'gateway' : '',
+      started.interactionsPort !== undefined ? `interactions on port ${String(started.interactionsPort)}` : '',
+    ].filter(Boolean);
+    described.push(`Discord (${parts.join(', ') || 'outbound only'})`);
+  }
+  // ---- Monitoring (inspection loop, Alertmanager receiver, ops port) is started here once it exists. ----
+  return { running, described };
+}
+
+async function stopAll(running: Running[], logger: Logger): Promise<void> {
+  for (const r of [...running].reverse()) {
+    try {
+      await r.stop();
+    } catch (err) {
+      logger.warn({ err, part: r.name }, 'stopping failed');
+    }
+  }
+}
+
+/** Runs the bot until it is stopped (chat) or the console session ends; resolves to the exit code. */
+export async function main(io: MainIo = processIo()): Promise<number> {
+  const loaded = loadConfigOrExplain(io);
+  if (typeof loaded === 'number') return loaded;
+  const config = loaded;
+  const logger = createLogger(config.logLevel, io.stderr);
+  const running: Running[] = [];
+  try {
+    let sim: SimHandle | undefined;
+    if (config.simulated) {
+      sim = await (io.startSimulator ?? startSimulator)();
+      if (!sim) {
+        io.stderr.write(
+          'pegasus-chatops: no PEGASUS_META_SERVERS configured and the simulator is not part of this build. ' +
+            'Set PEGASUS_META_SERVERS=host:port,host:port and start again.\n',
+        );
+        return 3;
+      }
+      const simHandle = sim;
+      running.push({ name: 'simulator', stop: () => simHandle.stop() });
+      config.clusters = [simulatedCluster(sim.metaServers)];
+      config.defaultCluster = 'sim';
+    }
+
+    let runtime: Runtime;
+    try {
+      runtime = await createRuntime({ config, logger });
+    } catch (err) {
+      io.stderr.write(`pegasus-chatops: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 3;
+    }
+    running.push({ name: 'runtime', stop: () => runtime.close() });
+
+    // Expired requests are marked and their messages edited even when nobody clicks again.
+    const sweep = setInterval(() => {
+      runtime.dispatcher.expireStale().catch((err: unknown) => {
+        logger.warn({ err }, 'expiring pending requests failed');
+      });
+    }, 60_000);
+    sweep.unref();
+    running.push({
+      name: 'sweep',
+      stop: () => {
+        clearInterval(sweep);
+        return Promise.resolve();
+      },
+    });
+
+    const banner = clusterBanner(config, sim);
+    if (config.slack || config.discord) {
+      const chat = await startChat(runtime, logger);
+      running.push(...chat.running);
+      io.stdout.write(`pegasus-chatops: ${banner}; serving ${chat.described.join(' and ')} (Ctrl-C stops)\n`);
+      await (io.stopSignal ?? new Promise<void>(() => undefined));
+      return 0;
+    }
+
+    io.stdout.write(`pegasus-chatops: ${banner}; console adapter on stdin (type help)\n`);
+    const user = io.env['USER'] ?? io.env['LOGNAME'];
+    const adapter = new ConsoleAdapter({
+      dispatcher: runtime.dispatcher,
+      input: io.stdin,
+      output: io.stdout,
+      color: shouldUseColor(io.stdout, io.env),
+      timezone: config.timezone,
+      actor: { platform: 'console', userId: 'local', ...(user ? { displayName: user } : {}) },
+      historyFile: join(config.dataDir, 'console-history'),
+    });
+    runtime.sinks.push(adapter);
+    void io.stopSignal?.then(() => {
+      adapter.close();
+    });
+    await adapter.run();
+    return 0;
+  } catch (err) {
+    logger.error({ err }, 'start failed');
+    io.stderr.write(`pegasus-chatops: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  } finally {
+    await stopAll(running, logger);
+  }
+}
+
+/** `pegasus-chatops discord register`: registers the `/pegasus` command with Discord. */
+export async function registerDiscord(io: Pick<MainIo, 'stdout' | 'stderr' | 'env' | 'readFile'>): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig(io.env, io.readFile ?? ((p) => readFileSync(p, 'utf8')));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.stderr.write(`pegasus-chatops: ${err.message}\n`);
+    return 3;
+  }
+  const discord = config.discord;
+  if (!discord?.botToken || !discord.applicationId) {
+    io.stderr.write(
+      'pegasus-chatops: discord register needs DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID (and DISCORD_GUILD_ID for one guild).\n',
+    );
+    return 3;
+  }
+  const result = await registerCommands({
+    applicationId: discord.applicationId,
+    token: discord.botToken,
+    apiUrl: discord.apiUrl,
+    ...(discord.guildId ? { guildId: discord.guildId } : {}),
+    clusters: config.clusters.map((c) => c.name),
+  });
+  if (!result.ok) {
+    io.stderr.write(`pegasus-chatops: registering /pegasus failed: ${result.error.message}\n`);
+    return 1;
+  }
+  io.stdout.write(
+    `pegasus-chatops: registered /pegasus (${result.value.scope}${discord.guildId ? ` ${discord.guildId}` : ''}; ids ${result.value.ids.join(', ')})\n`,
+  );
+  return 0;
+}
+
+// `npm start` runs this file directly (tsx src/main.ts); the bin imports it instead.
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
+  process.exitCode = await main();
+  // Open sockets of stopped clients must not keep the process alive after the session ended.
+  process.exit();
+}
