@@ -100,6 +100,35 @@ export function expectClose(address: string, payload: Buffer | string, waitMs = 
   });
 }
 
+/** Sends bytes and watches the socket for `waitMs`: whether the peer closed it and how many bytes came back. */
+export function probe(
+  address: string,
+  payload: Buffer | Uint8Array | string,
+  waitMs: number,
+): Promise<{ closed: boolean; received: number }> {
+  const [host = '127.0.0.1', port = '0'] = address.split(':');
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), host);
+    let received = 0;
+    let closed = false;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ closed, received });
+    }, waitMs);
+    socket.on('connect', () => socket.write(payload));
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    socket.on('close', () => {
+      if (closed) return;
+      closed = true;
+      clearTimeout(timer);
+      resolve({ closed, received });
+    });
+    socket.on('error', () => {});
+  });
+}
+
 /** Sends THFT bytes and collects `count` response frames (raw bytes and decoded). */
 export function thftExchange(
   address: string,
