@@ -69,7 +69,7 @@ export interface RemoteHostConnections {
  */
 export type ConnectionsPerHostCounter = (request: {
   cluster: ClusterConfig;
-  servers: readonly SessionCount[];
+  servers: readonly { address: string; role: 'meta' | 'replica' }[];
 }) => Promise<Result<RemoteHostConnections[]>>;
 
 /** `connections_per_host`: connections from one remote host to one server under `connectionsPerHostWarn`. */
