@@ -275,10 +275,16 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       if (!ok) break;
       delivered++;
     }
-    if (delivered < messages.length) {
-      // The response_url expired or was used up: fall back to the Web API for what is left.
-      for (const message of messages.slice(delivered)) await postDirect(message, ephemeral, delivery);
+    if (delivered === 0 && !ephemeral) {
+      // The response_url expired or was used up: the paced sink posts the whole reply, files included.
+      try {
+        await sink.post({ channelId: delivery.channelId }, reply);
+      } catch (error) {
+        log.error({ err: error, channel: delivery.channelId }, 'could not deliver a reply to Slack');
+      }
+      return;
     }
+    for (const message of messages.slice(delivered)) await postDirect(message, ephemeral, delivery);
     if (!ephemeral && rendering.files.length > 0) {
       const uploaded = await sink.uploadFiles(delivery.channelId, rendering.files);
       if (!uploaded) {

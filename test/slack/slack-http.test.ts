@@ -360,6 +360,18 @@ describe('Slack adapter over HTTP', () => {
     await postSigned(endpoint, slashCommandForm({ text: 'health', responseUrl }), { secret });
     await api.waitFor(() => api.callsTo('chat.postMessage').length === 1);
     expect(api.callsTo('chat.postMessage')[0]?.body['channel']).toBe('COPS');
+
+    // a private answer stays private: chat.postEphemeral to the person who asked
+    const refusedUrl = api.responseUrl();
+    api.expireResponseUrl(refusedUrl);
+    await postSigned(
+      endpoint,
+      slashCommandForm({ text: 'health', responseUrl: refusedUrl, channelId: 'CRANDOM', userId: 'UVIEWER' }),
+      { secret },
+    );
+    await api.waitFor(() => api.callsTo('chat.postEphemeral').length === 1);
+    expect(api.callsTo('chat.postEphemeral')[0]?.body).toMatchObject({ channel: 'CRANDOM', user: 'UVIEWER' });
+    expect(api.callsTo('chat.postMessage')).toHaveLength(1);
   });
 
   it('serves a health check for load balancers', async () => {
