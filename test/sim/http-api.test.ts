@@ -66,8 +66,8 @@ describe('simulated cluster HTTP API (2.6)', () => {
         zookeeper_root: '/pegasus/onebox/127.0.0.1',
         meta_function_level: 'steady',
         balance_operation_count: '{\n  "copy_pri": 0,\n  "copy_sec": 0,\n  "move_pri": 0,\n  "total": 0\n}',
-        primary_replica_count_stddev: stddev(rows.map((n) => Number(n.primary_count))),
-        total_replica_count_stddev: stddev(rows.map((n) => Number(n.replica_count))),
+        primary_replica_count_stddev: stddev(rows.map((n) => Number(n['primary_count']))),
+        total_replica_count_stddev: stddev(rows.map((n) => Number(n['replica_count']))),
       }) + '\n',
     );
   });
@@ -83,18 +83,18 @@ describe('simulated cluster HTTP API (2.6)', () => {
       Record<string, Record<string, string> | string>
     >;
     expect(Object.keys(body)).toEqual(['general', 'replicas', 'nodes', 'healthy']);
-    const replicas = body.replicas as Record<string, Record<string, string>>;
+    const replicas = body['replicas'] as Record<string, Record<string, string>>;
     expect(Object.keys(replicas)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
     for (const row of Object.values(replicas)) {
       expect(Object.keys(row)).toEqual(['pidx', 'ballot', 'replica_count', 'primary', 'secondaries']);
-      expect(row.replica_count).toBe('3/3');
-      expect(row.secondaries).toMatch(/^\[127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\]$/);
+      expect(row['replica_count']).toBe('3/3');
+      expect(row['secondaries']).toMatch(/^\[127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\]$/);
     }
-    const nodes = body.nodes as Record<string, Record<string, string>>;
+    const nodes = body['nodes'] as Record<string, Record<string, string>>;
     const keys = Object.keys(nodes);
     expect(keys[keys.length - 1]).toBe('total');
-    expect(nodes.total).toEqual({ node: 'total', primary: '8', secondary: '16', total: '24' });
-    expect(body.healthy).toEqual({
+    expect(nodes['total']).toEqual({ node: 'total', primary: '8', secondary: '16', total: '24' });
+    expect(body['healthy']).toEqual({
       fully_healthy_partition_count: '8',
       unhealthy_partition_count: '0',
       write_unhealthy_partition_count: '0',
@@ -190,8 +190,8 @@ describe('simulated cluster HTTP API (2.6)', () => {
     expect(await get(leader, '/config')).toMatchObject({ status: 400, body: "name shouldn't be empty" });
     const all = JSON.parse((await get(leader, '/configs')).body) as Record<string, Record<string, string>>;
     expect(Object.keys(all)).toEqual([...Object.keys(all)].sort());
-    expect(all.server_list?.value).toBe(sim.metaServers.join(','));
-    expect(all.lb_interval_ms).toMatchObject({ section: 'replication', type: 'FV_INT32', tags: '', value: '10000' });
+    expect(all['server_list']?.['value']).toBe(sim.metaServers.join(','));
+    expect(all['lb_interval_ms']).toMatchObject({ section: 'replication', type: 'FV_INT32', tags: '', value: '10000' });
     expect(await get(leader, '/configs?x=1')).toMatchObject({ status: 400, body: '' });
   });
 

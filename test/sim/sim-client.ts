@@ -82,7 +82,7 @@ export async function get(address: string, path: string): Promise<RawResponse> {
 }
 
 /** Sends bytes on a socket and waits for the peer to close it (resolves true) or `waitMs` to pass (false). */
-export function expectClose(address: string, payload: Buffer | string, waitMs = 2_000): Promise<boolean> {
+export function expectClose(address: string, payload: Uint8Array | string, waitMs = 2_000): Promise<boolean> {
   const [host = '127.0.0.1', port = '0'] = address.split(':');
   return new Promise((resolve) => {
     const socket = net.connect(Number(port), host);
