@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Actor, IncomingCommand } from '../commands/command.js';
-import { reservedCommandNames } from '../commands/command-catalog.js';
+import { reservedCommandNames, type CommandCatalog } from '../commands/command-catalog.js';
 import { unknownCommandMessage } from '../commands/dispatcher.js';
 import { quoteWord, splitCommandLine } from '../commands/parse-command-line.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
@@ -27,6 +27,8 @@ export interface ExecIo {
   startSimulator?: () => Promise<SimHandle | undefined>;
   /** Reads the `PEGASUS_CONFIG` file. */
   readFile?: (path: string) => string;
+  /** The commands (default: every spec in this build, plus help and audit). */
+  catalog?: CommandCatalog;
 }
 
 /** The usage text of `exec`. */
@@ -189,7 +191,7 @@ export async function runExec(argv: readonly string[], io: ExecIo): Promise<numb
   // An unknown command is answered before anything is opened or started.
   const words = splitCommandLine(text);
   if (!words.ok) return emit(badInput(text, 'Could not read the command', words.error.message), opts.json, tz);
-  const catalog = buildCatalog(await loadCommandSpecs());
+  const catalog = io.catalog ?? buildCatalog(await loadCommandSpecs());
   const name = words.value.name;
   if (!catalog.find(name) && !reservedCommandNames.includes(name)) {
     return emit(

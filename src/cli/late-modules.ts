@@ -1,10 +1,12 @@
 /**
- * The one place that loads parts of the bot which may be absent from a build (the view specs, the other
- * command groups, the simulator's CLI). Each is imported by path at run time and its shape checked, so the
- * composition still compiles and runs, with fewer commands, when a part is missing. The simulator itself is
- * imported only when it is started, so a run against a real cluster does not load it.
+ * The one place that gathers the command specs and loads parts of the bot which may be absent from a build
+ * (the command groups of actions, monitoring and admission, the simulator's CLI). Each is imported by path at
+ * run time and its shape checked, so the composition still compiles and runs, with fewer commands, when a
+ * part is missing. The simulator is imported only when it is started, so a run against a real cluster does
+ * not load it.
  */
 import type { AnyCommandSpec } from '../commands/command-spec.js';
+import { viewCommands } from '../commands/views/index.js';
 
 /** What `startSimCluster()` returns, as far as the composition needs it. */
 export interface SimHandle {
@@ -25,7 +27,7 @@ async function optionalImport(specifier: string): Promise<Record<string, unknown
     // Only "this very module does not exist" means absent; a broken module must still fail loudly.
     const missing =
       (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') &&
-      (e.message ?? '').includes(specifier.replace(/^\.\.\//, '').replace(/\.js$/, ''));
+      (e.message ?? '').includes(specifier.replace(/^(\.\.\/)+/, '').replace(/\.js$/, ''));
     if (missing) return undefined;
     throw err;
   }
@@ -34,24 +36,38 @@ async function optionalImport(specifier: string): Promise<Record<string, unknown
 function isSpec(value: unknown): value is AnyCommandSpec {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return typeof v['name'] === 'string' && typeof v['run'] === 'function' && typeof v['parse'] === 'function';
+  return (
+    typeof v['name'] === 'string' &&
+    typeof v['run'] === 'function' &&
+    typeof v['parse'] === 'function' &&
+    typeof v['risk'] === 'function'
+  );
 }
 
-function specsIn(module: Record<string, unknown> | undefined, exportName: string): AnyCommandSpec[] {
-  const value = module?.[exportName];
-  if (!Array.isArray(value)) return [];
-  return value.filter(isSpec);
+/** Every spec a module exports, alone or in arrays. */
+function specsIn(module: Record<string, unknown> | undefined): AnyCommandSpec[] {
+  if (!module) return [];
+  return Object.values(module).flatMap((value) =>
+    isSpec(value) ? [value] : Array.isArray(value) ? value.filter(isSpec) : [],
+  );
 }
 
-/** Command groups written by other parts of the bot: module path → the export holding its spec list. */
-const specModules: readonly { path: string; exportName: string }[] = [
-  { path: '../commands/views/index.js', exportName: 'viewCommands' },
+/**
+ * Command groups of other parts of the bot that may not be in this build yet; each `index` module's exported
+ * specs (alone or in arrays) join the catalog.
+ */
+const optionalSpecModules: readonly string[] = [
+  '../actions/index.js',
+  '../monitoring/index.js',
+  '../admission/index.js',
 ];
 
-/** Every command spec available in this build, besides `help` and `audit`. */
+/** Every command spec available in this build, besides `help` and `audit`; the first spec of a name wins. */
 export async function loadCommandSpecs(): Promise<AnyCommandSpec[]> {
-  const lists = await Promise.all(specModules.map(async (m) => specsIn(await optionalImport(m.path), m.exportName)));
-  return lists.flat();
+  const optional = await Promise.all(optionalSpecModules.map(async (path) => specsIn(await optionalImport(path))));
+  const byName = new Map<string, AnyCommandSpec>();
+  for (const spec of [...viewCommands, ...optional.flat()]) if (!byName.has(spec.name)) byName.set(spec.name, spec);
+  return [...byName.values()];
 }
 
 /** Starts the embedded simulated cluster (3 metas, 5 replica servers); loaded only when needed. */

@@ -216,7 +216,8 @@ export function createDispatcher(deps: DispatcherDeps): CoreDispatcher {
       const reply = await p.spec.run(ctx, p.params);
       const filled: Reply = {
         ...reply,
-        command: reply.command || p.normalized,
+        // The normalised line of what was typed, whatever the handler called itself.
+        command: p.normalized,
         context: {
           ...reply.context,
           cluster: reply.context.cluster ?? p.cluster.name,

@@ -6,7 +6,7 @@ import type { Risk } from '../store/store.js';
 import type { AnyCommandSpec, CommandContext, CommandSpec } from './command-spec.js';
 import type { CommandCatalog } from './command-catalog.js';
 import { parseArgs, splitCommandLine } from './parse-command-line.js';
-import { hasRole, roleOf, ruleFor } from './policy.js';
+import { aRole, hasRole, roleOf, ruleFor } from './policy.js';
 
 const groupOrder: readonly AnyCommandSpec['group'][] = [
   'cluster',
@@ -75,7 +75,7 @@ function overview(catalog: CommandCatalog, ctx: CommandContext): Reply {
     text: [
       'The grammar is the Pegasus Shell’s: `ls -d`, `nodes -d`, `app_stat -a <table>`, `set_meta_level <level>`.',
       'Add `--cluster <name>` to address another cluster. Type `help <command>` for usage, examples and risk.',
-      `Reads run at once; changes ask you to confirm; dangerous changes need a second person’s approval. You are a ${role}.`,
+      `Reads run at once; changes ask you to confirm; dangerous changes need a second person’s approval. You are ${aRole(role)}.`,
       ...decisionLines,
     ],
   };
@@ -93,7 +93,8 @@ function detail(spec: AnyCommandSpec, ctx: CommandContext): Reply {
           ? 'asks you to confirm'
           : `needs approval by a second person (${rule.approverRole ?? 'admin'})`;
     const you = hasRole(role, rule.role) ? 'you may ask for it' : `you (${role}) may not`;
-    return `As a ${risk}: needs the ${rule.role} role and ${gate}; ${you}.`;
+    const what = risk === 'read' ? 'A read' : risk === 'change' ? 'A change' : 'A dangerous change';
+    return `${what} needs the ${rule.role} role and ${gate}; ${you}.`;
   });
   return {
     ...messageReply(`help ${spec.name}`, 'ok', `${spec.name}: ${spec.summary}`, [], ctx.clock.now()),

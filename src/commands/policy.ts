@@ -50,6 +50,11 @@ export function hasRole(role: Role, needed: Role): boolean {
   return roleRank[role] >= roleRank[needed];
 }
 
+/** A role with its article, for sentences: `a viewer`, `an operator`, `an admin`. */
+export function aRole(role: Role): string {
+  return role === 'viewer' ? 'a viewer' : `an ${role}`;
+}
+
 /** Console and exec: the operator at the machine. */
 export function isLocal(platform: Platform): boolean {
   return platform === 'console' || platform === 'exec';
@@ -149,7 +154,7 @@ export function authorize(
     const kind = risk === 'read' ? 'a read' : risk === 'change' ? 'a change' : 'a dangerous change';
     return fail(
       PolicyCode.notPermitted,
-      `\`${request.command}\` is ${kind} and needs the ${rule.role} role; you are a ${role}, so nothing was done. ` +
+      `\`${request.command}\` is ${kind} and needs the ${rule.role} role; you are ${aRole(role)}, so nothing was done. ` +
         `To allow it, ${grantHint(actor, rule.role)}.`,
     );
   }
@@ -169,7 +174,7 @@ export function mayDecide(actor: Actor, pending: PendingAction, config: Config):
   if (!hasRole(role, pending.requiredRole)) {
     return fail(
       PolicyCode.notPermitted,
-      `Deciding on \`${pending.command}\` needs the ${pending.requiredRole} role; you are a ${role}. ` +
+      `Deciding on \`${pending.command}\` needs the ${pending.requiredRole} role; you are ${aRole(role)}. ` +
         `Ask someone with that role, or ${grantHint(actor, pending.requiredRole)}.`,
     );
   }

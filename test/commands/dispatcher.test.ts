@@ -310,7 +310,7 @@ describe.each(stores)('dispatcher with the %s', (_name, makeStore) => {
         action: { kind: 'approve', ref: id },
       });
       expect(errorCode(operator)).toBe('NOT_PERMITTED');
-      expect(operator.text?.[0]).toContain('needs the admin role; you are a operator');
+      expect(operator.text?.[0]).toContain('needs the admin role; you are an operator');
       expect(h.runs.calls).toHaveLength(0);
 
       h.clock.advance(120_000);
