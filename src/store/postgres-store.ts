@@ -10,9 +10,27 @@ import type { MessageRef } from '../commands/command.js';
 import type { Logger } from '../logger.js';
 import { migratePostgres, migrations as allMigrations, type Migration } from './migrations.js';
 import { StoreError, StoreErrorCode } from './store-error.js';
+import {
+  alertDeliveryFromRow,
+  alertFromRow,
+  alertGroupFromRow,
+  groupPatchEntries,
+  metricSampleFromRow,
+  type AlertDeliveryRow,
+  type AlertGroupRow,
+  type AlertRow,
+  type MetricSampleRow,
+} from './monitoring-rows.js';
 import type {
+  AlertDelivery,
+  AlertGroup,
+  AlertGroupPatch,
+  AlertQuery,
+  AlertRecord,
   AuditEntry,
   AuditQuery,
+  MetricSample,
+  MetricSampleQuery,
   PendingAction,
   PendingStatus,
   RebalanceWindow,
@@ -405,6 +423,237 @@ export class PostgresStore implements Store {
     }
   }
 
+  // Monitoring: alerts, alert groups, the alert outbox, metric samples.
+
+  async putAlerts(alerts: readonly AlertRecord[]): Promise<void> {
+    if (alerts.length === 0) return;
+    // One statement over arrays: atomic, and one round trip however large the batch.
+    const column = <T>(pick: (a: AlertRecord) => T) => alerts.map(pick);
+    await this.pool.query(
+      `INSERT INTO alerts (fingerprint, group_key, cluster, rule, subject, source, status, severity, summary, detail,
+         started_at, last_seen_at, missing_since, missing_count, resolved_at, flaps, updated_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+         $8::text[], $9::text[], $10::jsonb[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[],
+         $14::int[], $15::timestamptz[], $16::int[], $17::timestamptz[])
+       ON CONFLICT (fingerprint) DO UPDATE SET group_key = excluded.group_key, cluster = excluded.cluster,
+         rule = excluded.rule, subject = excluded.subject, source = excluded.source, status = excluded.status,
+         severity = excluded.severity, summary = excluded.summary, detail = excluded.detail,
+         started_at = excluded.started_at, last_seen_at = excluded.last_seen_at,
+         missing_since = excluded.missing_since, missing_count = excluded.missing_count,
+         resolved_at = excluded.resolved_at, flaps = excluded.flaps, updated_at = excluded.updated_at`,
+      [
+        column((a) => a.fingerprint),
+        column((a) => a.groupKey),
+        column((a) => a.cluster),
+        column((a) => a.rule),
+        column((a) => a.subject),
+        column((a) => a.source),
+        column((a) => a.status),
+        column((a) => a.severity),
+        column((a) => a.summary),
+        column((a) => toJson(a.detail)),
+        column((a) => a.startedAt),
+        column((a) => a.lastSeenAt),
+        column((a) => a.missingSince ?? null),
+        column((a) => a.missingCount),
+        column((a) => a.resolvedAt ?? null),
+        column((a) => a.flaps),
+        column((a) => a.updatedAt),
+      ],
+    );
+  }
+
+  async getAlert(fingerprint: string): Promise<AlertRecord | undefined> {
+    const { rows } = await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE fingerprint = $1', [fingerprint]);
+    return rows[0] && alertFromRow(rows[0]);
+  }
+
+  async listAlerts(query: AlertQuery): Promise<AlertRecord[]> {
+    const params = new Params();
+    const where = alertWhere(query, params);
+    const limit = query.limit !== undefined ? `LIMIT ${params.add(auditLimit(query.limit))}` : '';
+    const { rows } = await this.pool.query<AlertRow>(
+      `SELECT * FROM alerts ${whereClause(where)} ORDER BY started_at, fingerprint ${limit}`,
+      params.values,
+    );
+    return rows.map(alertFromRow);
+  }
+
+  async countAlerts(query: Omit<AlertQuery, 'limit'>): Promise<number> {
+    const params = new Params();
+    const where = alertWhere(query, params);
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM alerts ${whereClause(where)}`,
+      params.values,
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async pruneAlerts(before: Date): Promise<number> {
+    const result = await this.pool.query("DELETE FROM alerts WHERE status = 'resolved' AND resolved_at < $1", [before]);
+    return result.rowCount ?? 0;
+  }
+
+  async createAlertGroup(group: AlertGroup): Promise<AlertGroup> {
+    const values = [
+      group.key,
+      group.cluster,
+      group.rule,
+      group.source,
+      group.title,
+      group.externalKey ?? null,
+      JSON.stringify(group.roots),
+      toJson(group.ackedBy),
+      group.ackedAt ?? null,
+      group.silencedUntil ?? null,
+      toJson(group.silencedBy),
+      group.remindedAt ?? null,
+      group.lastDelivery ?? null,
+      group.createdAt,
+      group.updatedAt,
+    ];
+    // The CTE sees the table as it was before the statement: fall back to the existing row on a conflict.
+    const { rows } = await this.pool.query<AlertGroupRow>(
+      `WITH inserted AS (
+         INSERT INTO alert_groups (key, cluster, rule, source, title, external_key, roots, acked_by, acked_at,
+           silenced_until, silenced_by, reminded_at, last_delivery, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11::jsonb, $12, $13, $14, $15)
+         ON CONFLICT (key) DO NOTHING
+         RETURNING *)
+       SELECT * FROM inserted UNION ALL SELECT * FROM alert_groups WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM inserted)`,
+      values,
+    );
+    const row = rows[0];
+    if (!row) throw new Error('createAlertGroup: neither inserted nor found');
+    return alertGroupFromRow(row);
+  }
+
+  async getAlertGroup(key: string): Promise<AlertGroup | undefined> {
+    const { rows } = await this.pool.query<AlertGroupRow>('SELECT * FROM alert_groups WHERE key = $1', [key]);
+    return rows[0] && alertGroupFromRow(rows[0]);
+  }
+
+  async listAlertGroups(filter: { cluster?: string; externalKey?: string }): Promise<AlertGroup[]> {
+    const params = new Params();
+    const where: string[] = [];
+    if (filter.cluster !== undefined) where.push(`cluster = ${params.add(filter.cluster)}`);
+    if (filter.externalKey !== undefined) where.push(`external_key = ${params.add(filter.externalKey)}`);
+    const { rows } = await this.pool.query<AlertGroupRow>(
+      `SELECT * FROM alert_groups ${whereClause(where)} ORDER BY created_at, key`,
+      params.values,
+    );
+    return rows.map(alertGroupFromRow);
+  }
+
+  async updateAlertGroup(key: string, patch: AlertGroupPatch): Promise<AlertGroup | undefined> {
+    const entries = groupPatchEntries(patch);
+    if (entries.length === 0) return this.getAlertGroup(key);
+    const params = new Params();
+    const keyParam = params.add(key);
+    const sets = entries.map(({ col, value }) =>
+      col.type === 'json'
+        ? `${col.column} = ${params.add(value === null ? null : JSON.stringify(value))}::jsonb`
+        : `${col.column} = ${params.add(value)}`,
+    );
+    const { rows } = await this.pool.query<AlertGroupRow>(
+      `UPDATE alert_groups SET ${sets.join(', ')} WHERE key = ${keyParam} RETURNING *`,
+      params.values,
+    );
+    return rows[0] && alertGroupFromRow(rows[0]);
+  }
+
+  async enqueueAlertDeliveries(
+    entries: readonly Omit<AlertDelivery, 'id' | 'attempts' | 'lastError'>[],
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    // unnest keeps the given order, so ids (and delivery order) follow it.
+    await this.pool.query(
+      `INSERT INTO alert_outbox (group_key, platform, channel_id, payload, created_at, next_attempt_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::timestamptz[])`,
+      [
+        entries.map((e) => e.groupKey),
+        entries.map((e) => e.platform),
+        entries.map((e) => e.channelId),
+        entries.map((e) => toJson(e.payload)),
+        entries.map((e) => e.createdAt),
+        entries.map((e) => e.nextAttemptAt),
+      ],
+    );
+  }
+
+  async listAlertDeliveries(filter: { dueBy?: Date; limit: number }): Promise<AlertDelivery[]> {
+    const params = new Params();
+    const due = filter.dueBy !== undefined ? `WHERE next_attempt_at <= ${params.add(filter.dueBy)}` : '';
+    const limit = params.add(auditLimit(filter.limit));
+    const { rows } = await this.pool.query<AlertDeliveryRow>(
+      `SELECT * FROM alert_outbox ${due} ORDER BY id LIMIT ${limit}`,
+      params.values,
+    );
+    return rows.map(alertDeliveryFromRow);
+  }
+
+  async completeAlertDeliveries(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.pool.query('DELETE FROM alert_outbox WHERE id = ANY($1::bigint[])', [[...ids]]);
+  }
+
+  async retryAlertDeliveries(ids: readonly number[], nextAttemptAt: Date, error: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.pool.query(
+      `UPDATE alert_outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3
+        WHERE id = ANY($1::bigint[])`,
+      [[...ids], nextAttemptAt, error],
+    );
+  }
+
+  async putMetricSamples(samples: readonly MetricSample[]): Promise<void> {
+    if (samples.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO metric_samples (cluster, scope, subject, resolution, at, read_qps, write_qps, read_p99_ms,
+         write_p99_ms, count)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::float8[],
+         $7::float8[], $8::float8[], $9::float8[], $10::int[])
+       ON CONFLICT (cluster, resolution, at, scope, subject) DO UPDATE SET read_qps = excluded.read_qps,
+         write_qps = excluded.write_qps, read_p99_ms = excluded.read_p99_ms, write_p99_ms = excluded.write_p99_ms,
+         count = excluded.count`,
+      [
+        samples.map((s) => s.cluster),
+        samples.map((s) => s.scope),
+        samples.map((s) => s.subject),
+        samples.map((s) => s.resolution),
+        samples.map((s) => s.at),
+        samples.map((s) => s.readQps),
+        samples.map((s) => s.writeQps),
+        samples.map((s) => s.readP99Ms),
+        samples.map((s) => s.writeP99Ms),
+        samples.map((s) => s.count),
+      ],
+    );
+  }
+
+  async listMetricSamples(query: MetricSampleQuery): Promise<MetricSample[]> {
+    const params = new Params();
+    const where = [`cluster = ${params.add(query.cluster)}`, `resolution = ${params.add(query.resolution)}`];
+    if (query.scope !== undefined) where.push(`scope = ${params.add(query.scope)}`);
+    if (query.subject !== undefined) where.push(`subject = ${params.add(query.subject)}`);
+    if (query.since !== undefined) where.push(`at >= ${params.add(query.since)}`);
+    if (query.until !== undefined) where.push(`at < ${params.add(query.until)}`);
+    if (query.at !== undefined) where.push(`at = ANY(${params.add([...query.at])}::timestamptz[])`);
+    const { rows } = await this.pool.query<MetricSampleRow>(
+      `SELECT * FROM metric_samples ${whereClause(where)} ORDER BY at, scope, subject`,
+      params.values,
+    );
+    return rows.map(metricSampleFromRow);
+  }
+
+  async pruneMetricSamples(resolution: MetricSample['resolution'], before: Date): Promise<number> {
+    const result = await this.pool.query('DELETE FROM metric_samples WHERE resolution = $1 AND at < $2', [
+      resolution,
+      before,
+    ]);
+    return result.rowCount ?? 0;
+  }
+
   private async connect(): Promise<pg.PoolClient> {
     try {
       return await this.pool.connect();
@@ -421,6 +670,18 @@ export class PostgresStore implements Store {
 
 function whereClause(conditions: readonly string[]): string {
   return conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+}
+
+function alertWhere(query: Omit<AlertQuery, 'limit'>, params: Params): string[] {
+  const where: string[] = [];
+  if (query.groupKey !== undefined) where.push(`group_key = ${params.add(query.groupKey)}`);
+  if (query.cluster !== undefined) where.push(`cluster = ${params.add(query.cluster)}`);
+  if (query.source !== undefined) where.push(`source = ${params.add(query.source)}`);
+  if (query.status !== undefined) where.push(`status = ${params.add(query.status)}`);
+  if (query.resolvedSince !== undefined) {
+    where.push(`(status = 'firing' OR resolved_at >= ${params.add(query.resolvedSince)})`);
+  }
+  return where;
 }
 
 /** The connection URL with its password (in the user part or as a parameter) replaced by `***`. */

@@ -9,9 +9,27 @@ import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../clock.js';
 import type { MessageRef } from '../commands/command.js';
 import { migrateSqlite, migrations as allMigrations, type Migration } from './migrations.js';
+import {
+  alertDeliveryFromRow,
+  alertFromRow,
+  alertGroupFromRow,
+  groupPatchEntries,
+  metricSampleFromRow,
+  type AlertDeliveryRow,
+  type AlertGroupRow,
+  type AlertRow,
+  type MetricSampleRow,
+} from './monitoring-rows.js';
 import type {
+  AlertDelivery,
+  AlertGroup,
+  AlertGroupPatch,
+  AlertQuery,
+  AlertRecord,
   AuditEntry,
   AuditQuery,
+  MetricSample,
+  MetricSampleQuery,
   PendingAction,
   PendingStatus,
   RebalanceWindow,
@@ -379,6 +397,279 @@ export class SqliteStore implements Store {
     }
   }
 
+  // Monitoring: alerts, alert groups, the alert outbox, metric samples.
+
+  putAlerts(alerts: readonly AlertRecord[]): Promise<void> {
+    return this.run(() => {
+      const insert = this.stmt(
+        `INSERT INTO alerts (fingerprint, group_key, cluster, rule, subject, source, status, severity, summary, detail,
+           started_at, last_seen_at, missing_since, missing_count, resolved_at, flaps, updated_at)
+         VALUES (@fingerprint, @groupKey, @cluster, @rule, @subject, @source, @status, @severity, @summary, @detail,
+           @startedAt, @lastSeenAt, @missingSince, @missingCount, @resolvedAt, @flaps, @updatedAt)
+         ON CONFLICT (fingerprint) DO UPDATE SET group_key = excluded.group_key, cluster = excluded.cluster,
+           rule = excluded.rule, subject = excluded.subject, source = excluded.source, status = excluded.status,
+           severity = excluded.severity, summary = excluded.summary, detail = excluded.detail,
+           started_at = excluded.started_at, last_seen_at = excluded.last_seen_at,
+           missing_since = excluded.missing_since, missing_count = excluded.missing_count,
+           resolved_at = excluded.resolved_at, flaps = excluded.flaps, updated_at = excluded.updated_at`,
+      );
+      this.db.transaction(() => {
+        for (const a of alerts) {
+          insert.run({
+            fingerprint: a.fingerprint,
+            groupKey: a.groupKey,
+            cluster: a.cluster,
+            rule: a.rule,
+            subject: a.subject,
+            source: a.source,
+            status: a.status,
+            severity: a.severity,
+            summary: a.summary,
+            detail: toJson(a.detail),
+            startedAt: a.startedAt.getTime(),
+            lastSeenAt: a.lastSeenAt.getTime(),
+            missingSince: a.missingSince?.getTime() ?? null,
+            missingCount: a.missingCount,
+            resolvedAt: a.resolvedAt?.getTime() ?? null,
+            flaps: a.flaps,
+            updatedAt: a.updatedAt.getTime(),
+          } satisfies Params);
+        }
+      })();
+    });
+  }
+
+  getAlert(fingerprint: string): Promise<AlertRecord | undefined> {
+    return this.run(() => {
+      const row = this.stmt('SELECT * FROM alerts WHERE fingerprint = ?').get(fingerprint) as AlertRow | undefined;
+      return row && alertFromRow(row);
+    });
+  }
+
+  listAlerts(query: AlertQuery): Promise<AlertRecord[]> {
+    return this.run(() => {
+      const { where, params } = alertWhere(query);
+      const limit = query.limit !== undefined ? `LIMIT ${auditLimit(query.limit)}` : '';
+      const rows = this.stmt(
+        `SELECT * FROM alerts ${whereClause(where)} ORDER BY started_at, fingerprint ${limit}`,
+      ).all(params) as AlertRow[];
+      return rows.map(alertFromRow);
+    });
+  }
+
+  countAlerts(query: Omit<AlertQuery, 'limit'>): Promise<number> {
+    return this.run(() => {
+      const { where, params } = alertWhere(query);
+      return this.stmt(`SELECT count(*) FROM alerts ${whereClause(where)}`)
+        .pluck()
+        .get(params) as number;
+    });
+  }
+
+  pruneAlerts(before: Date): Promise<number> {
+    return this.run(
+      () => this.stmt("DELETE FROM alerts WHERE status = 'resolved' AND resolved_at < ?").run(before.getTime()).changes,
+    );
+  }
+
+  createAlertGroup(group: AlertGroup): Promise<AlertGroup> {
+    return this.run(() => {
+      this.stmt(
+        `INSERT INTO alert_groups (key, cluster, rule, source, title, external_key, roots, acked_by, acked_at,
+           silenced_until, silenced_by, reminded_at, last_delivery, created_at, updated_at)
+         VALUES (@key, @cluster, @rule, @source, @title, @externalKey, @roots, @ackedBy, @ackedAt,
+           @silencedUntil, @silencedBy, @remindedAt, @lastDelivery, @createdAt, @updatedAt)
+         ON CONFLICT (key) DO NOTHING`,
+      ).run({
+        key: group.key,
+        cluster: group.cluster,
+        rule: group.rule,
+        source: group.source,
+        title: group.title,
+        externalKey: group.externalKey ?? null,
+        roots: JSON.stringify(group.roots),
+        ackedBy: toJson(group.ackedBy),
+        ackedAt: group.ackedAt?.getTime() ?? null,
+        silencedUntil: group.silencedUntil?.getTime() ?? null,
+        silencedBy: toJson(group.silencedBy),
+        remindedAt: group.remindedAt?.getTime() ?? null,
+        lastDelivery: group.lastDelivery ?? null,
+        createdAt: group.createdAt.getTime(),
+        updatedAt: group.updatedAt.getTime(),
+      } satisfies Params);
+      const row = this.stmt('SELECT * FROM alert_groups WHERE key = ?').get(group.key) as AlertGroupRow;
+      return alertGroupFromRow(row);
+    });
+  }
+
+  getAlertGroup(key: string): Promise<AlertGroup | undefined> {
+    return this.run(() => {
+      const row = this.stmt('SELECT * FROM alert_groups WHERE key = ?').get(key) as AlertGroupRow | undefined;
+      return row && alertGroupFromRow(row);
+    });
+  }
+
+  listAlertGroups(filter: { cluster?: string; externalKey?: string }): Promise<AlertGroup[]> {
+    return this.run(() => {
+      const where: string[] = [];
+      const params: Params = {};
+      if (filter.cluster !== undefined) {
+        where.push('cluster = @cluster');
+        params['cluster'] = filter.cluster;
+      }
+      if (filter.externalKey !== undefined) {
+        where.push('external_key = @externalKey');
+        params['externalKey'] = filter.externalKey;
+      }
+      const rows = this.stmt(`SELECT * FROM alert_groups ${whereClause(where)} ORDER BY created_at, key`).all(
+        params,
+      ) as AlertGroupRow[];
+      return rows.map(alertGroupFromRow);
+    });
+  }
+
+  updateAlertGroup(key: string, patch: AlertGroupPatch): Promise<AlertGroup | undefined> {
+    return this.run(() => {
+      const entries = groupPatchEntries(patch);
+      if (entries.length === 0) {
+        const row = this.stmt('SELECT * FROM alert_groups WHERE key = ?').get(key) as AlertGroupRow | undefined;
+        return row && alertGroupFromRow(row);
+      }
+      const params: Params = { key };
+      const sets = entries.map(({ col, value }) => {
+        params[col.field] =
+          value === null
+            ? null
+            : col.type === 'time'
+              ? (value as Date).getTime()
+              : col.type === 'json'
+                ? JSON.stringify(value)
+                : (value as string);
+        return `${col.column} = @${col.field}`;
+      });
+      const row = this.stmt(`UPDATE alert_groups SET ${sets.join(', ')} WHERE key = @key RETURNING *`).get(params) as
+        AlertGroupRow | undefined;
+      return row && alertGroupFromRow(row);
+    });
+  }
+
+  enqueueAlertDeliveries(entries: readonly Omit<AlertDelivery, 'id' | 'attempts' | 'lastError'>[]): Promise<void> {
+    return this.run(() => {
+      const insert = this.stmt(
+        `INSERT INTO alert_outbox (group_key, platform, channel_id, payload, created_at, next_attempt_at)
+         VALUES (@groupKey, @platform, @channelId, @payload, @createdAt, @nextAttemptAt)`,
+      );
+      this.db.transaction(() => {
+        for (const e of entries) {
+          insert.run({
+            groupKey: e.groupKey,
+            platform: e.platform,
+            channelId: e.channelId,
+            payload: toJson(e.payload),
+            createdAt: e.createdAt.getTime(),
+            nextAttemptAt: e.nextAttemptAt.getTime(),
+          } satisfies Params);
+        }
+      })();
+    });
+  }
+
+  listAlertDeliveries(filter: { dueBy?: Date; limit: number }): Promise<AlertDelivery[]> {
+    return this.run(() => {
+      const due = filter.dueBy !== undefined ? 'WHERE next_attempt_at <= @dueBy' : '';
+      const rows = this.stmt(`SELECT * FROM alert_outbox ${due} ORDER BY id LIMIT @limit`).all({
+        limit: auditLimit(filter.limit),
+        ...(filter.dueBy !== undefined ? { dueBy: filter.dueBy.getTime() } : {}),
+      } satisfies Params) as AlertDeliveryRow[];
+      return rows.map(alertDeliveryFromRow);
+    });
+  }
+
+  completeAlertDeliveries(ids: readonly number[]): Promise<void> {
+    return this.run(() => {
+      if (ids.length === 0) return;
+      this.stmt('DELETE FROM alert_outbox WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids));
+    });
+  }
+
+  retryAlertDeliveries(ids: readonly number[], nextAttemptAt: Date, error: string): Promise<void> {
+    return this.run(() => {
+      if (ids.length === 0) return;
+      this.stmt(
+        `UPDATE alert_outbox SET attempts = attempts + 1, next_attempt_at = @next, last_error = @error
+          WHERE id IN (SELECT value FROM json_each(@ids))`,
+      ).run({ ids: JSON.stringify(ids), next: nextAttemptAt.getTime(), error } satisfies Params);
+    });
+  }
+
+  putMetricSamples(samples: readonly MetricSample[]): Promise<void> {
+    return this.run(() => {
+      const insert = this.stmt(
+        `INSERT INTO metric_samples (cluster, scope, subject, resolution, at, read_qps, write_qps, read_p99_ms,
+           write_p99_ms, count)
+         VALUES (@cluster, @scope, @subject, @resolution, @at, @readQps, @writeQps, @readP99Ms, @writeP99Ms, @count)
+         ON CONFLICT (cluster, resolution, at, scope, subject) DO UPDATE SET read_qps = excluded.read_qps,
+           write_qps = excluded.write_qps, read_p99_ms = excluded.read_p99_ms, write_p99_ms = excluded.write_p99_ms,
+           count = excluded.count`,
+      );
+      this.db.transaction(() => {
+        for (const s of samples) {
+          insert.run({
+            cluster: s.cluster,
+            scope: s.scope,
+            subject: s.subject,
+            resolution: s.resolution,
+            at: s.at.getTime(),
+            readQps: s.readQps,
+            writeQps: s.writeQps,
+            readP99Ms: s.readP99Ms,
+            writeP99Ms: s.writeP99Ms,
+            count: s.count,
+          } satisfies Params);
+        }
+      })();
+    });
+  }
+
+  listMetricSamples(query: MetricSampleQuery): Promise<MetricSample[]> {
+    return this.run(() => {
+      const where = ['cluster = @cluster', 'resolution = @resolution'];
+      const params: Params = { cluster: query.cluster, resolution: query.resolution };
+      if (query.scope !== undefined) {
+        where.push('scope = @scope');
+        params['scope'] = query.scope;
+      }
+      if (query.subject !== undefined) {
+        where.push('subject = @subject');
+        params['subject'] = query.subject;
+      }
+      if (query.since !== undefined) {
+        where.push('at >= @since');
+        params['since'] = query.since.getTime();
+      }
+      if (query.until !== undefined) {
+        where.push('at < @until');
+        params['until'] = query.until.getTime();
+      }
+      if (query.at !== undefined) {
+        where.push('at IN (SELECT value FROM json_each(@at))');
+        params['at'] = JSON.stringify(query.at.map((d) => d.getTime()));
+      }
+      const rows = this.stmt(`SELECT * FROM metric_samples ${whereClause(where)} ORDER BY at, scope, subject`).all(
+        params,
+      ) as MetricSampleRow[];
+      return rows.map(metricSampleFromRow);
+    });
+  }
+
+  pruneMetricSamples(resolution: MetricSample['resolution'], before: Date): Promise<number> {
+    return this.run(
+      () =>
+        this.stmt('DELETE FROM metric_samples WHERE resolution = ? AND at < ?').run(resolution, before.getTime())
+          .changes,
+    );
+  }
+
   /** Turns the synchronous driver's result or exception into a promise. */
   private run<T>(fn: () => T): Promise<T> {
     return new Promise((resolve) => {
@@ -398,4 +689,25 @@ export class SqliteStore implements Store {
 
 function whereClause(conditions: readonly string[]): string {
   return conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+}
+
+function alertWhere(query: Omit<AlertQuery, 'limit'>): { where: string[]; params: Params } {
+  const where: string[] = [];
+  const params: Params = {};
+  for (const [field, column] of [
+    ['groupKey', 'group_key'],
+    ['cluster', 'cluster'],
+    ['source', 'source'],
+    ['status', 'status'],
+  ] as const) {
+    const value = query[field];
+    if (value === undefined) continue;
+    where.push(`${column} = @${field}`);
+    params[field] = value;
+  }
+  if (query.resolvedSince !== undefined) {
+    where.push("(status = 'firing' OR resolved_at >= @resolvedSince)");
+    params['resolvedSince'] = query.resolvedSince.getTime();
+  }
+  return { where, params };
 }

@@ -4,7 +4,7 @@
  * for several bot instances). The store is the truth for everything that must survive a restart:
  * pending confirmations and approvals, rebalance windows, the audit log, bot state, alerts, applications.
  */
-import type { Actor, MessageRef } from '../commands/command.js';
+import type { Actor, MessageRef, Platform } from '../commands/command.js';
 
 /** How risky a command is: read runs at once, change needs the caller's confirmation, dangerous a second person's approval. */
 export type Risk = 'read' | 'change' | 'dangerous';
@@ -103,6 +103,140 @@ export interface WindowStep {
   detail: unknown;
 }
 
+// Monitoring (added with the inspection loop and alert threads; see `src/monitoring/`).
+
+/** Where an alert comes from. */
+export type AlertSource = 'inspection' | 'alertmanager';
+
+/** Lifecycle of one alert: firing (new or updated) until it resolves. */
+export type AlertStatus = 'firing' | 'resolved';
+
+/** One alert: a (cluster, rule, subject) seen by an inspection or sent by Alertmanager, keyed by its fingerprint. */
+export interface AlertRecord {
+  /** Stable hash of (cluster, rule, subject), or of (groupKey, Alertmanager fingerprint). */
+  fingerprint: string;
+  /** The thread it belongs to (`AlertGroup.key`). */
+  groupKey: string;
+  cluster: string;
+  /** Stable rule id, e.g. `node_unalive`, or the Alertmanager alert name. */
+  rule: string;
+  /** What it is about: a node `host:port`, a table, `cluster`. */
+  subject: string;
+  source: AlertSource;
+  status: AlertStatus;
+  severity: 'info' | 'warn' | 'crit';
+  summary: string;
+  /** Evidence, runbook advice, attached action, labels (JSON), as the alert renderer reads them. */
+  detail: unknown;
+  /** Start of the current episode (kept when the alert flaps back within the damping window). */
+  startedAt: Date;
+  lastSeenAt: Date;
+  /** Set while a firing alert is absent from inspections (damping before it resolves). */
+  missingSince?: Date;
+  /** Consecutive inspections that did not see it while it was firing. */
+  missingCount: number;
+  resolvedAt?: Date;
+  /** Times it fired again within the flap window during this episode. */
+  flaps: number;
+  updatedAt: Date;
+}
+
+/** Filters of `listAlerts` / `countAlerts`. */
+export interface AlertQuery {
+  groupKey?: string;
+  cluster?: string;
+  source?: AlertSource;
+  status?: AlertStatus;
+  /** Resolved alerts only when they resolved at or after this time (firing ones always match). */
+  resolvedSince?: Date;
+  limit?: number;
+}
+
+/** One thread of alerts: per (cluster, rule) for inspections, per Alertmanager `groupKey` for the webhook. */
+export interface AlertGroup {
+  /** Short id used in buttons and commands, e.g. `prod/node_unalive` or `am-3f9a2c1b7d`. */
+  key: string;
+  cluster: string;
+  rule: string;
+  source: AlertSource;
+  title: string;
+  /** Alertmanager's own `groupKey` (long and opaque) for webhook groups. */
+  externalKey?: string;
+  /** The root message of the thread in each channel it was posted to. */
+  roots: MessageRef[];
+  ackedBy?: Actor;
+  ackedAt?: Date;
+  silencedUntil?: Date;
+  silencedBy?: Actor;
+  /** Last reminder posted about this group while it kept firing unacknowledged. */
+  remindedAt?: Date;
+  /** Signature of the last Alertmanager delivery, so a repeated delivery changes nothing. */
+  lastDelivery?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What `updateAlertGroup` may change; `null` clears a field (unacknowledge, end a silence). */
+export type AlertGroupPatch = {
+  [
+    K in
+      | 'title'
+      | 'roots'
+      | 'ackedBy'
+      | 'ackedAt'
+      | 'silencedUntil'
+      | 'silencedBy'
+      | 'remindedAt'
+      | 'lastDelivery'
+      | 'updatedAt'
+  ]?: AlertGroup[K] | null;
+};
+
+/** One message waiting to be delivered to one channel (the alert outbox: a failed post is retried, never dropped). */
+export interface AlertDelivery {
+  id: number;
+  groupKey: string;
+  platform: Platform;
+  channelId: string;
+  /** What to deliver (a change to reply in the thread, a reminder, a root refresh), as JSON. */
+  payload: unknown;
+  createdAt: Date;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError?: string;
+}
+
+/** One aggregated load sample of a table or node, kept for baselines (minute samples, hourly roll-ups). */
+export interface MetricSample {
+  cluster: string;
+  scope: 'table' | 'node';
+  /** Table name or node `host:port`. */
+  subject: string;
+  resolution: 'minute' | 'hour';
+  /** Start of the minute or hour. */
+  at: Date;
+  readQps: number;
+  writeQps: number;
+  readP99Ms: number;
+  writeP99Ms: number;
+  /** Raw samples behind a roll-up (1 for a minute sample). */
+  count: number;
+}
+
+/** Filters of `listMetricSamples`. */
+export interface MetricSampleQuery {
+  cluster: string;
+  resolution: MetricSample['resolution'];
+  scope?: MetricSample['scope'];
+  subject?: string;
+  /** Inclusive lower bound. */
+  since?: Date;
+  /** Exclusive upper bound. */
+  until?: Date;
+  /** Only these exact bucket times (e.g. the same hour on previous days). */
+  at?: readonly Date[];
+}
+
 /** The storage port. All methods are safe to call from several bot instances at once. */
 export interface Store {
   /** Which implementation this is (`sqlite`, `postgres`). */
@@ -154,4 +288,36 @@ export interface Store {
    * a process-local mutex). Resolves to `{ ran: false }` without waiting when another instance holds it.
    */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
+
+  // Alerts (monitoring). Writers of alerts and groups serialise themselves (see `src/monitoring/`).
+  /** Inserts or replaces alerts by fingerprint, all in one transaction. */
+  putAlerts(alerts: readonly AlertRecord[]): Promise<void>;
+  getAlert(fingerprint: string): Promise<AlertRecord | undefined>;
+  /** Alerts matching the filter, oldest episode first. */
+  listAlerts(query: AlertQuery): Promise<AlertRecord[]>;
+  countAlerts(query: Omit<AlertQuery, 'limit'>): Promise<number>;
+  /** Deletes resolved alerts that resolved before `before`; resolves to how many. */
+  pruneAlerts(before: Date): Promise<number>;
+  /** Creates the group unless one with its key exists; resolves to the stored group either way. */
+  createAlertGroup(group: AlertGroup): Promise<AlertGroup>;
+  getAlertGroup(key: string): Promise<AlertGroup | undefined>;
+  listAlertGroups(filter: { cluster?: string; externalKey?: string }): Promise<AlertGroup[]>;
+  /** Changes only the given fields; resolves to the updated group, or undefined when there is none. */
+  updateAlertGroup(key: string, patch: AlertGroupPatch): Promise<AlertGroup | undefined>;
+  /** Adds messages to the outbox (attempts 0). */
+  enqueueAlertDeliveries(entries: readonly Omit<AlertDelivery, 'id' | 'attempts' | 'lastError'>[]): Promise<void>;
+  /** Outbox entries due at `dueBy` (all when absent), oldest first. */
+  listAlertDeliveries(filter: { dueBy?: Date; limit: number }): Promise<AlertDelivery[]>;
+  /** Removes delivered (or deliberately dropped) entries. */
+  completeAlertDeliveries(ids: readonly number[]): Promise<void>;
+  /** Counts a failed attempt and schedules the next one. */
+  retryAlertDeliveries(ids: readonly number[], nextAttemptAt: Date, error: string): Promise<void>;
+
+  // Load samples for baselines (monitoring).
+  /** Inserts or replaces samples by (cluster, scope, subject, resolution, at). */
+  putMetricSamples(samples: readonly MetricSample[]): Promise<void>;
+  /** Samples matching the query, ordered by time. */
+  listMetricSamples(query: MetricSampleQuery): Promise<MetricSample[]>;
+  /** Deletes samples of one resolution older than `before`; resolves to how many. */
+  pruneMetricSamples(resolution: MetricSample['resolution'], before: Date): Promise<number>;
 }

@@ -9,6 +9,7 @@ import type { Actor, MessageRef } from '../../src/commands/command.js';
 import { migrations, type Migration } from '../../src/store/migrations.js';
 import { StoreErrorCode } from '../../src/store/store-error.js';
 import type { AuditEntry, PendingAction, RebalanceWindow, Store } from '../../src/store/store.js';
+import { monitoringContractCases } from './monitoring-store.contract.js';
 
 /** Options for opening one store on a fixture's database. */
 export interface OpenOptions {
@@ -96,6 +97,8 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     afterEach(async () => {
       await fx.destroy();
     });
+
+    monitoringContractCases({ store: () => store, reopen: () => fx.open() });
 
     describe('pending actions', () => {
       it('round-trips every field: dates, actors, JSON params, message refs', async () => {

@@ -14,13 +14,14 @@ import type {
   WindowStatus,
   WindowStep,
 } from '../../src/store/store.js';
+import { MemoryMonitoringStore } from './memory-monitoring-store.js';
 
 function copy<T>(value: T): T {
   return structuredClone(value);
 }
 
 /** A `Store` kept in memory; `closed` turns every later call into an error, as a closed database would. */
-export class MemoryStore implements Store {
+export class MemoryStore extends MemoryMonitoringStore implements Store {
   readonly kind = 'memory';
   private readonly pending = new Map<string, PendingAction>();
   private readonly audit: AuditEntry[] = [];
