@@ -192,7 +192,14 @@ describe('exec', () => {
   it('starts the simulator when no cluster is configured, says so on stderr, and stops it', async () => {
     let stopped = 0;
     const r = await exec(['--json', 'status'], {
-      sim: () => Promise.resolve({ metaServers: ['127.0.0.1:4'], stop: () => Promise.resolve(void stopped++) }),
+      sim: () =>
+        Promise.resolve({
+          metaServers: ['127.0.0.1:4'],
+          stop: () => {
+            stopped++;
+            return Promise.resolve();
+          },
+        }),
     });
     expect(r.code).toBe(1);
     expect((JSON.parse(r.stdout) as { cluster: string }).cluster).toBe('sim');
