@@ -42,14 +42,14 @@ export function parseLine(spec: AnyCommandSpec, line: string): Result<unknown> {
   if (!words.ok) return words;
   const args = parseArgs(words.value.rest, spec.valueFlags ?? []);
   if (!args.ok) return args;
-  return spec.parse(args.value) as Result<unknown>;
+  return spec.parse(args.value);
 }
 
 /** Parses and runs a command line; a parse failure is a test bug here. */
 export async function runLine(spec: AnyCommandSpec, line: string, ctx: CommandContext): Promise<Reply> {
   const params = parseLine(spec, line);
   if (!params.ok) throw new Error(`parse failed: ${params.error.message}`);
-  return (await spec.run(ctx, params.value)) as Reply;
+  return (await spec.run(ctx, params.value));
 }
 
 /** The table with this title. */
