@@ -63,6 +63,35 @@ export const thresholdsSchema = z.object({
   recentRestartMs: z.number().positive().default(3_600_000),
   /** Balance operations pending longer than this (outside a window) are reported. */
   balancePendingMs: z.number().positive().default(3_600_000),
+  // Inspection rules and alerting (src/monitoring).
+  /** IOPS against the baseline: a rise to this multiple of it pages. */
+  iopsRiseRatio: z.number().gt(1).default(3),
+  /** IOPS against the baseline: a fall to this fraction of it pages. */
+  iopsFallRatio: z.number().gt(0).lt(1).default(0.3),
+  /** Quiet tables and nodes do not page: IOPS changes count only when the baseline or the current QPS reaches this. */
+  iopsMinQps: z.number().nonnegative().default(100),
+  /** P99 spike: at least this multiple of the baseline … */
+  p99SpikeRatio: z.number().gt(1).default(3),
+  /** … and at least this many ms … */
+  p99SpikeMinMs: z.number().positive().default(20),
+  /** … with at least this much traffic (QPS) behind it. */
+  p99MinQps: z.number().nonnegative().default(10),
+  /** CPU per host (percent), from host metrics when they are available. */
+  cpuPctWarn: z.number().min(0).max(100).default(85),
+  cpuPctCrit: z.number().min(0).max(100).default(95),
+  /** Network per host (Mbit/s received or sent), from host metrics when they are available. */
+  networkMbpsWarn: z.number().positive().default(800),
+  networkMbpsCrit: z.number().positive().default(950),
+  /** A restart loop: this many restarts of one server … */
+  restartLoopCount: z.number().int().min(2).default(3),
+  /** … within this long. */
+  restartLoopWindowMs: z.number().positive().default(1_800_000),
+  /** Damping: a firing alert resolves only after this many inspections without it. */
+  alertResolveAfter: z.number().int().min(1).default(2),
+  /** Firing again within this long after resolving continues the same episode (flapping). */
+  alertFlapWindowMs: z.number().nonnegative().default(900_000),
+  /** A firing group nobody acknowledged gets a reminder in its thread this often (0: never). */
+  alertReminderMs: z.number().nonnegative().default(14_400_000),
 });
 export type Thresholds = z.infer<typeof thresholdsSchema>;
 
