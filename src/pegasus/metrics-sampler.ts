@@ -11,7 +11,7 @@ import type { LimitFunction } from 'p-limit';
 import type { MetaStats, Unreachable } from './cluster-api.js';
 import type { HttpAnswer } from './http-get.js';
 import { allOps, type NodeSample, type Op, type ReplicaLoad } from './load-report.js';
-import { parseMetrics, type MetricsSnapshot } from './responses.js';
+import { parseMetrics, type MetricValue, type MetricsSnapshot } from './responses.js';
 import type { Result } from '../result.js';
 
 /** GETs a path from one server (with its deadline and byte counting). */
@@ -81,8 +81,8 @@ function replicaKey(entity: Entity): string | undefined {
   return match?.[1];
 }
 
-function valuesOf(entity: Entity): Map<string, { value?: number | undefined; p99?: number | undefined }> {
-  const out = new Map<string, { value?: number | undefined; p99?: number | undefined }>();
+function valuesOf(entity: Entity): Map<string, MetricValue> {
+  const out = new Map<string, MetricValue>();
   for (const m of entity.metrics) out.set(m.name, m);
   return out;
 }
@@ -131,33 +131,58 @@ function serverGauges(snapshot: MetricsSnapshot): Omit<NodeSample, 'address' | '
   return { ...out, replicas };
 }
 
-/** Computes each primary's load from two snapshots; `wanted` drops entities that are not primaries here. */
+/** The first sample reduced to what the rate needs: per wanted replica, its counters in `allOps` order. */
+export interface CounterSample {
+  timestampNs: bigint;
+  /** `<app>.<pidx>` → counter values (NaN where the metric was absent). */
+  counters: Map<string, Float64Array>;
+}
+
+const opIndex = new Map<Op, number>(allOps.map((op, i) => [op, i]));
+
+/**
+ * Keeps only the wanted replicas' counters of a snapshot, so a 1,000-node round holds a few kilobytes per node
+ * during the interval instead of every parsed entity.
+ */
+export function counterSample(snapshot: MetricsSnapshot, wanted: ReadonlySet<string>): CounterSample {
+  const counters = new Map<string, Float64Array>();
+  for (const entity of snapshot.entities) {
+    const key = entity.type === 'replica' ? replicaKey(entity) : undefined;
+    if (key === undefined || !wanted.has(key)) continue;
+    const values = new Float64Array(allOps.length).fill(Number.NaN);
+    for (const m of entity.metrics) {
+      const op = opByCounter.get(m.name);
+      if (op !== undefined && m.value !== undefined) values[opIndex.get(op) ?? 0] = m.value;
+    }
+    counters.set(key, values);
+  }
+  return { timestampNs: snapshot.timestampNs, counters };
+}
+
+/** Computes each primary's load from the first sample's counters and the second snapshot. */
 export function primaryLoads(
-  first: MetricsSnapshot,
+  first: CounterSample,
   second: MetricsSnapshot,
   wanted: ReadonlySet<string>,
   fallbackSeconds: number,
 ): ReplicaLoad[] {
   const deltaNs = second.timestampNs - first.timestampNs;
   const seconds = deltaNs > 0n ? Number(deltaNs) / 1e9 : fallbackSeconds;
-  const before = new Map<string, Map<string, { value?: number | undefined; p99?: number | undefined }>>();
-  for (const entity of first.entities) {
-    const key = entity.type === 'replica' ? replicaKey(entity) : undefined;
-    if (key !== undefined && wanted.has(key)) before.set(key, valuesOf(entity));
-  }
   const loads: ReplicaLoad[] = [];
   for (const entity of second.entities) {
     const key = entity.type === 'replica' ? replicaKey(entity) : undefined;
     if (key === undefined || !wanted.has(key)) continue;
     const [appId = 0, pidx = 0] = key.split('.').map(Number);
     const load: ReplicaLoad = { appId, pidx, qps: {}, p99Ns: {}, sstMb: 0, sstFiles: 0, memtableBytes: 0 };
-    const earlier = before.get(key);
+    const earlier = first.counters.get(key);
     for (const m of entity.metrics) {
       const counterOp = opByCounter.get(m.name);
       if (counterOp !== undefined && m.value !== undefined) {
-        const start = earlier?.get(m.name)?.value;
+        const start = earlier?.[opIndex.get(counterOp) ?? 0];
         // A counter that went down means the process restarted between the samples: no rate for it.
-        if (start !== undefined && seconds > 0) load.qps[counterOp] = Math.max(0, m.value - start) / seconds;
+        if (start !== undefined && !Number.isNaN(start) && seconds > 0) {
+          load.qps[counterOp] = Math.max(0, m.value - start) / seconds;
+        }
         continue;
       }
       const latencyOp = opByLatency.get(m.name);
@@ -183,14 +208,15 @@ export async function sampleNode(plan: NodePlan, options: MetricsSamplerOptions)
   const hasPrimaries = keys.length > 0;
 
   const startedAt = performance.now();
-  const [first, server] = await Promise.all([
+  const [firstSnapshot, server] = await Promise.all([
     hasPrimaries ? fetchSnapshot(plan.address, replicaMetricsPath(ids, false), options) : Promise.resolve(undefined),
     fetchSnapshot(plan.address, serverMetricsPath, options),
   ]);
-  if (first !== undefined && !first.ok) return first;
+  if (firstSnapshot !== undefined && !firstSnapshot.ok) return firstSnapshot;
   if (!server.ok) return server;
   const gauges = serverGauges(server.value);
-  if (first === undefined) return { ok: true, value: { address: plan.address, ...gauges, primaries: [] } };
+  if (firstSnapshot === undefined) return { ok: true, value: { address: plan.address, ...gauges, primaries: [] } };
+  const first = counterSample(firstSnapshot.value, wanted);
 
   const firstAt = performance.now();
   await (options.sleep ?? defaultSleep)(options.intervalMs);
@@ -198,7 +224,7 @@ export async function sampleNode(plan: NodePlan, options: MetricsSamplerOptions)
   if (!second.ok) return second;
   const fallbackSeconds =
     Math.max(performance.now() - firstAt, options.intervalMs, performance.now() - startedAt) / 1000;
-  const primaries = primaryLoads(first.value, second.value, wanted, fallbackSeconds);
+  const primaries = primaryLoads(first, second.value, wanted, fallbackSeconds);
   return { ok: true, value: { address: plan.address, ...gauges, primaries } };
 }
 

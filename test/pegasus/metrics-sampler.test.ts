@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpGet } from '../../src/pegasus/http-get.js';
 import { buildLoadReport, type NodeSample, type Topology } from '../../src/pegasus/load-report.js';
 import {
+  counterSample,
   primaryLoads,
   replicaMetricsPath,
   sampleNode,
@@ -25,13 +26,13 @@ describe('primaryLoads', () => {
     // JSON numbers would round both stamps to multiples of 256 and get Δ wrong by up to 256 ns.
     const first = snapshot('1773405197000000001', 1_000_000);
     const second = snapshot('1773405198000000000', 1_001_000);
-    const [load] = primaryLoads(first, second, new Set(['2.0']), 1);
+    const [load] = primaryLoads(counterSample(first, new Set(['2.0'])), second, new Set(['2.0']), 1);
     expect(load?.qps.get).toBeCloseTo(1000 / 0.999999999, 7);
   });
 
   it('gives no negative rate when a counter went down (process restarted between samples)', () => {
     const [load] = primaryLoads(
-      snapshot('1773405197000000000', 500, 10),
+      counterSample(snapshot('1773405197000000000', 500, 10), new Set(['2.0'])),
       snapshot('1773405198000000000', 20, 30),
       new Set(['2.0']),
       1,
@@ -41,7 +42,9 @@ describe('primaryLoads', () => {
   });
 
   it('skips replicas that are not wanted (secondaries)', () => {
-    expect(primaryLoads(snapshot('1', 1), snapshot('1000000001', 2), new Set(['2.1']), 1)).toEqual([]);
+    const wanted = new Set(['2.1']);
+    expect(counterSample(snapshot('1', 1), wanted).counters.size).toBe(0);
+    expect(primaryLoads(counterSample(snapshot('1', 1), wanted), snapshot('1000000001', 2), wanted, 1)).toEqual([]);
   });
 });
 
