@@ -49,7 +49,7 @@ export function parseLine(spec: AnyCommandSpec, line: string): Result<unknown> {
 export async function runLine(spec: AnyCommandSpec, line: string, ctx: CommandContext): Promise<Reply> {
   const params = parseLine(spec, line);
   if (!params.ok) throw new Error(`parse failed: ${params.error.message}`);
-  return (await spec.run(ctx, params.value));
+  return await spec.run(ctx, params.value);
 }
 
 /** The table with this title. */
