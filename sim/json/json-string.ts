@@ -4,6 +4,7 @@
  * everything else (including `/` and non-ASCII) written as is.
  */
 export function jsonString(value: string): string {
+  if (!needsEscape.test(value)) return '"' + value + '"';
   let out = '"';
   let start = 0;
   for (let i = 0; i < value.length; i++) {
@@ -14,6 +15,9 @@ export function jsonString(value: string): string {
   }
   return out + value.slice(start) + '"';
 }
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
+const needsEscape = /["\\\u0000-\u001f]/;
 
 function escapeChar(c: number): string {
   switch (c) {

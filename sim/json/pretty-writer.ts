@@ -10,16 +10,27 @@ interface Level {
   count: number;
 }
 
-/** Streams one JSON document into string chunks. */
+/** Writes one JSON document. */
+const indents: string[] = [];
+
+function indent(depth: number): string {
+  let s = indents[depth];
+  if (s === undefined) {
+    s = '    '.repeat(depth);
+    indents[depth] = s;
+  }
+  return s;
+}
+
 export class PrettyWriter {
-  private readonly chunks: string[] = [];
+  private out = '';
   private readonly levels: Level[] = [];
   private afterKey = false;
 
   /** Starts an object (as a value). */
   startObject(): this {
     this.prefix();
-    this.chunks.push('{');
+    this.out += '{';
     this.levels.push({ array: false, count: 0 });
     return this;
   }
@@ -32,7 +43,7 @@ export class PrettyWriter {
   /** Starts an array (as a value). */
   startArray(): this {
     this.prefix();
-    this.chunks.push('[');
+    this.out += '[';
     this.levels.push({ array: true, count: 0 });
     return this;
   }
@@ -46,7 +57,7 @@ export class PrettyWriter {
   key(name: string): this {
     const level = this.levels[this.levels.length - 1];
     if (level === undefined || level.array) throw new Error('PrettyWriter: key outside an object');
-    this.chunks.push(level.count > 0 ? ',\n' : '\n', this.indent(this.levels.length), jsonString(name), ': ');
+    this.out += (level.count > 0 ? ',\n' : '\n') + indent(this.levels.length) + jsonString(name) + ': ';
     level.count++;
     this.afterKey = true;
     return this;
@@ -55,14 +66,14 @@ export class PrettyWriter {
   /** Writes a string value. */
   string(value: string): this {
     this.prefix();
-    this.chunks.push(jsonString(value));
+    this.out += jsonString(value);
     return this;
   }
 
   /** Writes an integer value. */
   int(value: number | bigint): this {
     this.prefix();
-    this.chunks.push(typeof value === 'bigint' ? value.toString() : String(Math.trunc(value)));
+    this.out += typeof value === 'bigint' ? value.toString() : String(Math.trunc(value));
     return this;
   }
 
@@ -78,7 +89,7 @@ export class PrettyWriter {
 
   /** The document written so far. */
   toString(): string {
-    return this.chunks.join('');
+    return this.out;
   }
 
   private prefix(): void {
@@ -89,19 +100,15 @@ export class PrettyWriter {
     const level = this.levels[this.levels.length - 1];
     if (level === undefined) return;
     if (!level.array) throw new Error('PrettyWriter: value without a key inside an object');
-    this.chunks.push(level.count > 0 ? ',\n' : '\n', this.indent(this.levels.length));
+    this.out += (level.count > 0 ? ',\n' : '\n') + indent(this.levels.length);
     level.count++;
   }
 
   private end(close: string): this {
     const level = this.levels.pop();
     if (level === undefined) throw new Error('PrettyWriter: nothing to end');
-    if (level.count > 0) this.chunks.push('\n', this.indent(this.levels.length));
-    this.chunks.push(close);
+    if (level.count > 0) this.out += '\n' + indent(this.levels.length);
+    this.out += close;
     return this;
-  }
-
-  private indent(depth: number): string {
-    return '    '.repeat(depth);
   }
 }

@@ -151,10 +151,14 @@ function* replicaServerEntities(model: ClusterModel, node: ReplicaServer, types:
           ['partition_id', String(partition.pidx)],
         ],
         metrics: replicaMetrics,
-        value: (def) => {
-          const view = replicaView(model, partition, node.index);
-          return view ? replicaMetric(view, def.name) : 0;
-        },
+        value: (() => {
+          // One view per entity: the load integrals are computed once for all its metrics.
+          let view: ReturnType<typeof replicaView> | null = null;
+          return (def: MetricDef): MetricValue => {
+            if (view === null) view = replicaView(model, partition, node.index);
+            return view ? replicaMetric(view, def.name) : 0;
+          };
+        })(),
       };
     }
   }
