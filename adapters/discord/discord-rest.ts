@@ -2,10 +2,14 @@
  * The REST client (discord.js's `@discordjs/rest`, which queues per rate-limit bucket and waits out 429s
  * with their `retry_after`) and the one way the adapter sends a rendered message through it.
  */
-import { REST } from 'discord.js';
+import { DiscordAPIError, REST } from 'discord.js';
 import type { MessageBody } from './discord-wire.js';
 import { messageSchema } from './discord-wire.js';
 import type { DiscordFile } from './render-embeds.js';
+
+/** Discord's error code for a webhook (here: an interaction token) it does not know. */
+const UNKNOWN_WEBHOOK = 10015;
+const WEBHOOK_ATTEMPTS = 3;
 
 /** Creates the REST client for an API base URL (discord.js's `api` form, e.g. `https://discord.com/api`). */
 export function createDiscordRest(apiUrl: string, botToken?: string): REST {
@@ -45,7 +49,16 @@ export async function sendMessage(
       ? { files: files.map((f) => ({ name: f.name, data: Buffer.from(f.data), contentType: f.contentType })) }
       : {}),
   };
-  const answer: unknown = method === 'post' ? await rest.post(route, request) : await rest.patch(route, request);
-  const parsed = messageSchema.safeParse(answer);
-  return parsed.success ? { id: parsed.data.id, channelId: parsed.data.channel_id } : undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const answer: unknown = method === 'post' ? await rest.post(route, request) : await rest.patch(route, request);
+      const parsed = messageSchema.safeParse(answer);
+      return parsed.success ? { id: parsed.data.id, channelId: parsed.data.channel_id } : undefined;
+    } catch (err) {
+      // Right after an HTTP-answered interaction, Discord may not know its webhook yet: try again shortly.
+      const notYet = !auth && err instanceof DiscordAPIError && err.code === UNKNOWN_WEBHOOK;
+      if (!notYet || attempt >= WEBHOOK_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
 }

@@ -560,10 +560,19 @@ export function createInteractionHandler(options: InteractionHandlerOptions): In
       return;
     }
     forms.delete(ctx.actor.userId, formId);
-    if (ctx.interaction.message && ctx.state === 'none' && !reply.ephemeral) {
-      // Close the private step message, then answer where everyone sees it.
-      await stepMessage(ctx, [notice('Submitted', 'Your answers were sent.', 0x2ecc71)], []);
+    if (!ctx.interaction.message || reply.form) {
+      await deliver(ctx, reply, false);
+      return;
     }
+    if (reply.ephemeral) {
+      // A private answer takes the place of the private step message.
+      await replaceMessage(ctx, render(reply), true);
+      return;
+    }
+    // Close the private step message, then answer where everyone sees it.
+    const submitted = plain([notice('Submitted', 'Your answers were sent.', 0x2ecc71)]);
+    if (ctx.state === 'none') await stepMessage(ctx, submitted.embeds, []);
+    else await editOriginal(ctx, submitted, true);
     await deliver(ctx, reply, false);
   }
 

@@ -75,6 +75,10 @@ export class FakeDiscordApi {
   /** What `GET /gateway/bot` points clients to (a fake gateway in tests). */
   gatewayUrl = 'wss://gateway.discord.gg';
   private readonly rateLimits: RateLimitRule[] = [];
+  private readonly failures: (Omit<RateLimitRule, 'retryAfterSeconds'> & {
+    status: number;
+    error: { message: string; code: number };
+  })[] = [];
   private readonly waiters: Waiter[] = [];
   private nextId = 1300000000000000000n;
   private readonly server: Server;
@@ -114,6 +118,17 @@ export class FakeDiscordApi {
   /** Answers the next `times` calls matching method and path with 429 and `retry_after`. */
   rateLimit(method: string, pattern: RegExp, times: number, retryAfterSeconds = 0.05): void {
     this.rateLimits.push({ method, pattern, remaining: times, retryAfterSeconds });
+  }
+
+  /** Answers the next `times` calls matching method and path with an error object. */
+  failNext(
+    method: string,
+    pattern: RegExp,
+    times: number,
+    status: number,
+    error: { message: string; code: number },
+  ): void {
+    this.failures.push({ method, pattern, remaining: times, status, error });
   }
 
   /** Says which message a token's `@original` is (a component interaction's message). */
@@ -279,6 +294,13 @@ export class FakeDiscordApi {
           'x-ratelimit-scope': 'user',
         },
       );
+      return;
+    }
+
+    const failure = this.failures.find((r) => r.method === method && r.pattern.test(path) && r.remaining > 0);
+    if (failure) {
+      failure.remaining -= 1;
+      reply(failure.status, failure.error);
       return;
     }
 

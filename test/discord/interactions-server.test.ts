@@ -184,6 +184,17 @@ describe('/pegasus commands', () => {
     expect(text).toContain('table_119 ');
   });
 
+  it('retries a follow-up Discord does not know yet (Unknown Webhook), losing nothing', async () => {
+    api.failNext('POST', /^\/webhooks\/\d+\/[^/]+$/, 1, 404, { message: 'Unknown Webhook', code: 10015 });
+    const payload = commandInteraction('app_stat');
+    message((await send(payload)).body);
+    await handler.drain();
+    const posts = api.calls.filter((c) => c.method === 'POST' && webhookPath(payload.token).test(c.path));
+    expect(posts.map((c) => c.status)[0]).toBe(404);
+    expect(posts.filter((c) => c.status === 200).length).toBe(posts.length - 1);
+    expect(posts.length).toBeGreaterThan(1);
+  });
+
   it('attaches a report too long for chat as a file (multipart files[0])', async () => {
     const payload = commandInteraction('app_stat', { table: 'huge' });
     expect((await send(payload)).body).toEqual({ type: 5, data: { flags: 0 } });
@@ -388,6 +399,21 @@ describe('the table application form as consecutive modals', () => {
     await api.waitFor('POST', webhookPath(fixed.token));
     expect(dispatcher.submissions).toHaveLength(2);
     expect(dispatcher.submissions[1]?.values['table_name']).toBe('user_profile');
+  });
+
+  it('defers a slow final submission, closes the step message and posts the review', async () => {
+    await send(commandInteraction('apply_table'));
+    await send(modalInteraction('pgm:apply_table:0:3', part1));
+    await send(modalInteraction('pgm:apply_table:1:3', part2, { id: '925', flags: 64 }));
+    const release = dispatcher.hold();
+    const last = modalInteraction('pgm:apply_table:2:3', part3, { id: '925', flags: 64 });
+    expect((await send(last)).body).toEqual({ type: 6 });
+    release();
+    const [review] = await api.waitFor('POST', webhookPath(last.token));
+    expect((review?.body as MessageBody).embeds[0]?.title).toBe('🟢 Review of user_profile: approve');
+    const [closed] = api.find('PATCH', originalPath(last.token));
+    expect((closed?.body as MessageBody).embeds[0]?.title).toBe('Submitted');
+    expect((closed?.body as MessageBody).components).toEqual([]);
   });
 
   it('says so when a part arrives for a form it no longer has', async () => {
