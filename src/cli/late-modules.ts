@@ -82,11 +82,17 @@ export async function startSimulator(): Promise<SimHandle | undefined> {
   };
 }
 
-/** Runs `sim …` (the simulator's own CLI); undefined when the simulator is not part of this build. */
-export async function runSimulatorCli(argv: readonly string[]): Promise<number | undefined> {
+/** Runs `sim …` (the simulator's own CLI); undefined when the simulator CLI is not part of this build. */
+export async function runSimulatorCli(
+  argv: readonly string[],
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): Promise<number | undefined> {
   const cli = await optionalImport('../../sim/cli.js');
   const run = cli?.['runSimCli'];
   if (typeof run !== 'function') return undefined;
-  const code = await (run as (argv: readonly string[]) => Promise<unknown>)(argv);
-  return typeof code === 'number' ? code : 0;
+  const code = await (run as (argv: string[], io: unknown) => Promise<unknown>)([...argv], io);
+  if (typeof code === 'number') return code;
+  // The simulator's CLI reports failures through process.exitCode, as a bin would.
+  const exitCode = process.exitCode;
+  return typeof exitCode === 'number' ? exitCode : 0;
 }

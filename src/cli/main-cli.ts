@@ -33,7 +33,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     case 'exec':
       return runExec(rest, io);
     case 'sim': {
-      const code = await runSimulatorCli(rest);
+      const code = await runSimulatorCli(rest, io);
       if (code !== undefined) return code;
       io.stderr.write('pegasus-chatops: the simulator CLI is not part of this build.\n');
       return 3;
