@@ -176,7 +176,7 @@ describe('app', () => {
     const replicas = rowsOf(reply, 'replicas');
     expect(replicas).toHaveLength(5);
     expect(replicas[0]).toMatchObject({ pidx: '0', replica_count: '1/3', primary: '-' });
-    expect(replicas[1]?.secondaries).toMatch(/^\[127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\]$/);
+    expect(replicas[1]?.['secondaries']).toMatch(/^\[127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\]$/);
     const nodes = rowsOf(reply, 'nodes');
     expect(nodes.at(-1)).toEqual({ node: 'total', primary: '4', secondary: '9', total: '13' });
     expect(rowsOf(reply, 'healthy')).toEqual([
