@@ -11,7 +11,7 @@ import { createDiscordAdapter } from '../adapters/discord/discord-adapter.js';
 import { registerCommands } from '../adapters/discord/command-definitions.js';
 import { createSlackAdapter } from '../adapters/slack/slack-adapter.js';
 import { createRuntime, simulatedCluster, type Runtime } from './cli/create-runtime.js';
-import { startSimulator, type SimHandle } from './cli/late-modules.js';
+import { startSimulator, startWindowScheduler, type SimHandle } from './cli/late-modules.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createLogger, type Logger } from './logger.js';
 import { shouldUseColor } from './replies/render-text.js';
@@ -104,7 +104,6 @@ async function startChat(runtime: Runtime, logger: Logger): Promise<{ running: R
     ].filter(Boolean);
     described.push(`Discord (${parts.join(', ') || 'outbound only'})`);
   }
-  // ---- Monitoring (inspection loop, Alertmanager receiver, ops port) is started here once it exists. ----
   return { running, described };
 }
 
@@ -165,6 +164,10 @@ export async function main(io: MainIo = processIo()): Promise<number> {
         return Promise.resolve();
       },
     });
+
+    // ---- Background services: rebalance windows (src/actions); monitoring joins here once it exists. ----
+    const scheduler = await startWindowScheduler(runtime);
+    if (scheduler) running.push({ name: 'window scheduler', stop: () => scheduler.stop() });
 
     const banner = clusterBanner(config, sim);
     if (config.slack || config.discord) {

@@ -96,3 +96,33 @@ export async function runSimulatorCli(
   const exitCode = process.exitCode;
   return typeof exitCode === 'number' ? exitCode : 0;
 }
+
+/** A background service the bot runs until it stops. */
+export interface BackgroundService {
+  stop(): Promise<void>;
+}
+
+/** What background services are built from (the runtime's parts). */
+export interface ServiceDeps {
+  store: unknown;
+  clusters: readonly unknown[];
+  config: unknown;
+  clock: unknown;
+  sinks: readonly unknown[];
+  logger: unknown;
+}
+
+/**
+ * Starts the rebalance window scheduler of `src/actions` (a tick every minute), when that part is in this
+ * build; undefined otherwise.
+ */
+export async function startWindowScheduler(deps: ServiceDeps): Promise<BackgroundService | undefined> {
+  const actions = await optionalImport('../actions/index.js');
+  const Scheduler = actions?.['WindowScheduler'];
+  if (typeof Scheduler !== 'function') return undefined;
+  const scheduler = new (
+    Scheduler as new (options: ServiceDeps) => { start(everyMs?: number): void } & BackgroundService
+  )(deps);
+  scheduler.start();
+  return scheduler;
+}
