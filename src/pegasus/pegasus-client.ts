@@ -57,7 +57,45 @@ export interface MetaRpcLike {
   cliCall(address: string, cmd: string, args: readonly string[]): Promise<Result<string>>;
   /** `RPC_CM_CREATE_APP` (a `pegasus`, stateful table; creating an existing one is an `RPC_ERROR`). */
   createApp(options: CreateTableOptions): Promise<Result<{ appId: number }>>;
+  /**
+   * `RPC_CM_QUERY_PARTITION_CONFIG_BY_INDEX` for a whole table. Optional: without it the partition map of
+   * `load()` comes from HTTP `/meta/app?detail` (about twice the bytes).
+   */
+  queryConfig?(appName: string): Promise<Result<{ appId: number; partitions: readonly RpcPartitionConfig[] }>>;
+  /** Bytes received so far over RPC (for `bytesFetched`). */
+  readonly bytesRead?: number;
   close?(): Promise<void> | void;
+}
+
+/** The fields of a `partition_configuration` the partition map needs (`hp_*` are host names on 2.6+). */
+export interface RpcPartitionConfig {
+  pid: { partitionIndex: number };
+  ballot: number;
+  maxReplicaCount: number;
+  /** `ip:port`, empty when the partition has no primary. */
+  primary: string;
+  secondaries: readonly string[];
+  hpPrimary?: string;
+  hpSecondaries?: readonly string[];
+}
+
+/** Converts RPC partition configurations to the cluster API's view, preferring host names as the meta prints them. */
+export function toPartitionInfo(configs: readonly RpcPartitionConfig[]): PartitionInfo[] {
+  return configs
+    .map((c): PartitionInfo => {
+      const primary = c.hpPrimary !== undefined && c.hpPrimary !== '' ? c.hpPrimary : c.primary;
+      const secondaries = [...(c.hpSecondaries ?? c.secondaries)];
+      const info: PartitionInfo = {
+        pidx: c.pid.partitionIndex,
+        ballot: c.ballot,
+        currentReplicaCount: (primary === '' ? 0 : 1) + secondaries.length,
+        maxReplicaCount: c.maxReplicaCount,
+        secondaries,
+      };
+      if (primary !== '') info.primary = primary;
+      return info;
+    })
+    .sort((a, b) => a.pidx - b.pidx);
 }
 
 /** Options of `createPegasusClient`. */
@@ -292,6 +330,9 @@ class PegasusClient implements PegasusApi {
       if (!checked.ok) return checked;
     }
     let bytes = 0;
+    const rpcBytesBefore = this.rpc?.bytesRead;
+    // Without a byte counter on the RPC client, count the remote commands' text instead.
+    const onRpcText = rpcBytesBefore === undefined ? (n: number) => (bytes += n) : undefined;
     const countedGet = async (address: string, path: string): Promise<Result<HttpAnswer>> => {
       const answer = await this.get(address, path);
       if (answer.ok) bytes += answer.value.bytes;
@@ -307,7 +348,7 @@ class PegasusClient implements PegasusApi {
     const [topology, versions, metas] = await Promise.all([
       this.topology(alive, options.table, (n) => (bytes += n)),
       Promise.all(alive.map(async (address) => ({ address, version: await this.version(address) }))),
-      this.sampleMetas(countedGet, (n) => (bytes += n)),
+      this.sampleMetas(countedGet, onRpcText),
     ]);
     if (!topology.ok) return topology;
 
@@ -344,11 +385,13 @@ class PegasusClient implements PegasusApi {
         : samplePerfCounterServers(legacy, {
             remoteCommand: (address, cmd, args) => rpc.cliCall(address, cmd, args),
             limit: this.limit,
-            onBytes: (n) => (bytes += n),
+            ...(onRpcText === undefined ? {} : { onBytes: onRpcText }),
           }),
     ]);
     unreachable.push(...sampled.unreachable, ...legacySampled.unreachable);
     for (const u of unreachable) this.versions.delete(u.address);
+    const rpcBytesAfter = this.rpc?.bytesRead;
+    if (rpcBytesBefore !== undefined && rpcBytesAfter !== undefined) bytes += rpcBytesAfter - rpcBytesBefore;
 
     const inputs = {
       intervalMs: modern.length > 0 ? intervalMs : 0,
@@ -363,9 +406,10 @@ class PegasusClient implements PegasusApi {
   }
 
   /**
-   * Tables and every partition's primary and secondaries. Read per table from `/meta/app?name=…&detail` on the
-   * leader, concurrently under `metaConcurrency`: one request per table (200 for a large cluster, about 130
-   * bytes per partition), no RPC needed, and the leader answers from memory.
+   * Tables and every partition's primary and secondaries, one request per table to the leader, concurrently
+   * under `metaConcurrency`. Through `RPC_CM_QUERY_PARTITION_CONFIG_BY_INDEX` when the RPC client has it (binary:
+   * about 160 bytes per partition, 10 MB for 64k partitions), else `/meta/app?name=…&detail` (about 360 bytes
+   * per partition as JSON); a table whose RPC fails is read over HTTP.
    */
   private async topology(
     alive: string[],
@@ -388,6 +432,12 @@ class PegasusClient implements PegasusApi {
     await Promise.all(
       tables.map((t) =>
         this.metaLimit(async () => {
+          const viaRpc = await this.partitionsViaRpc(t.name);
+          if (viaRpc === 'dropped') return;
+          if (viaRpc !== undefined) {
+            partitions.set(t.appId, viaRpc);
+            return;
+          }
           const path = `/meta/app?name=${encodeURIComponent(t.name)}&detail`;
           const answer = await this.meta.get(path);
           if (!answer.ok) {
@@ -416,9 +466,19 @@ class PegasusClient implements PegasusApi {
     return ok({ nodes: alive, tables: tables.filter((t) => partitions.has(t.appId)), partitions });
   }
 
+  /** A table's partitions over RPC; undefined when the RPC is missing or failed (read HTTP instead). */
+  private async partitionsViaRpc(name: string): Promise<PartitionInfo[] | 'dropped' | undefined> {
+    if (this.rpc?.queryConfig === undefined) return undefined;
+    const answer = await this.rpc.queryConfig(name);
+    if (answer.ok) return toPartitionInfo(answer.value.partitions);
+    if (answer.error.message.includes('ERR_OBJECT_NOT_FOUND')) return 'dropped';
+    this.logger?.debug({ table: name, error: answer.error }, 'query_cfg failed; reading the partitions over HTTP');
+    return undefined;
+  }
+
   private async sampleMetas(
     get: (address: string, path: string) => Promise<Result<HttpAnswer>>,
-    onBytes: (n: number) => void,
+    onBytes: ((n: number) => void) | undefined,
   ): Promise<{ stats: MetaStats[]; unreachable: Unreachable[] }> {
     const rpc = this.rpc;
     const results = await Promise.all(
@@ -430,7 +490,7 @@ class PegasusClient implements PegasusApi {
         return sampleMetaPerfCounters(address, {
           remoteCommand: (a, cmd, args) => rpc.cliCall(a, cmd, args),
           limit: this.limit,
-          onBytes,
+          ...(onBytes === undefined ? {} : { onBytes }),
         });
       }),
     );

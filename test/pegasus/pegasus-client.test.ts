@@ -326,6 +326,24 @@ describe('createPegasusClient: load', () => {
     expect(rpc.calls.filter((x) => x.includes('perf-counters'))).toHaveLength(6);
   });
 
+  it('reads the partition map over RPC when it can, and over HTTP for a table whose RPC failed', async () => {
+    const { cluster: c } = await setup();
+    const rpc = c.rpc({ queryConfig: true });
+    client = createPegasusClient({ metaServers: c.metaServers, rpc, timeoutMs: 1000, sleep: async () => {} });
+    const report = await client.load();
+    if (!report.ok) throw new Error(report.error.message);
+    expect(rpc.calls.filter((x) => x.startsWith('queryConfig')).sort()).toEqual([
+      'queryConfig stat',
+      'queryConfig temp',
+    ]);
+    // 'stat' timed out over RPC in the fake, so it alone was read over HTTP.
+    const detailRequests = c.metas.flatMap((m) => m.requests).filter((u) => u.startsWith('/meta/app?'));
+    expect(detailRequests).toEqual(['/meta/app?name=stat&detail']);
+    const temp = report.value.tables.find((t) => t.name === 'temp');
+    expect(temp?.readQps).toBeCloseTo(expectedTableQps(c, 2).read, 6);
+    expect(report.value.tables.find((t) => t.name === 'stat')?.readQps).toBeCloseTo(expectedTableQps(c, 3).read, 6);
+  });
+
   it('reports 2.5 nodes as unreachable with the reason when there is no RPC client', async () => {
     const { client: api } = await setup({ version: '2.5.0' });
     const report = await api.load();

@@ -459,9 +459,36 @@ export class FakeCluster {
   }
 
   /** A fake THFT client over this cluster's model (records its calls). */
-  rpc(): MetaRpcLike & { calls: string[] } {
+  rpc(options: { queryConfig?: boolean } = {}): MetaRpcLike & { calls: string[] } {
     const calls: string[] = [];
+    const queryConfig: Pick<MetaRpcLike, 'queryConfig'> = options.queryConfig
+      ? {
+          queryConfig: async (appName) => {
+            calls.push(`queryConfig ${appName}`);
+            const table = this.tables.find((t) => t.name === appName);
+            if (table === undefined)
+              return fail(
+                'RPC_ERROR',
+                `meta server answered RPC_CM_QUERY_PARTITION_CONFIG_BY_INDEX with ERR_OBJECT_NOT_FOUND`,
+              );
+            if (appName === 'stat') return fail('TIMEOUT', 'timed out after 5s');
+            return ok({
+              appId: table.appId,
+              partitions: table.partitions.map((p, pidx) => ({
+                pid: { partitionIndex: pidx },
+                ballot: 3,
+                maxReplicaCount: 3,
+                primary: p.primary === undefined ? '' : this.address(p.primary),
+                secondaries: p.secondaries.map((x) => this.address(x)),
+                hpPrimary: p.primary === undefined ? '' : this.address(p.primary),
+                hpSecondaries: p.secondaries.map((x) => this.address(x)),
+              })),
+            });
+          },
+        }
+      : {};
     return {
+      ...queryConfig,
       calls,
       controlMeta: async (level) => {
         calls.push(`controlMeta ${level}`);
