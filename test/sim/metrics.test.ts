@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCluster, type SimCluster } from '../../sim/index.js';
 import { get, rawHttp } from './sim-client.js';
 
-interface Metric {
-  [field: string]: string | number;
-}
+type Metric = Record<string, string | number>;
 interface Entity {
   type: string;
   id: string;
