@@ -214,6 +214,35 @@ describe('runHealth', () => {
     ]);
   });
 
+  it('after a leader fail-over names the silent meta, the new leader and the level it came up with', async () => {
+    const { fake, deps, clock } = setup();
+    fake.setStoredLevel('lively');
+    await runHealth(deps, { intervalMs: 10 });
+    fake.makeMetaDown('127.0.0.1:34601');
+    clock.advance(5 * 60_000);
+    const reply = await runHealth(deps, { intervalMs: 10 });
+    const metas = reply.findings.filter((f) => f.check === 'meta_servers');
+    expect(metas.map((f) => [f.severity, f.subject])).toEqual([
+      ['warn', '127.0.0.1:34601'],
+      ['info', 'cluster'],
+    ]);
+    expect(metas[1]?.summary).toBe(
+      'the meta leader changed from 127.0.0.1:34601 to 127.0.0.1:34602 since the last check (last check 5m ago)',
+    );
+    expect(reply.findings.find((f) => f.check === 'meta_level' && f.severity === 'info')?.summary).toBe(
+      'meta level changed from lively to steady since the last check',
+    );
+    expect(reply.findings.some((f) => f.check === 'unreachable')).toBe(false);
+  });
+
+  it('ignores a remembered state it cannot parse', async () => {
+    const { deps, store } = setup();
+    store.state.set(healthStateKey('onebox'), { tableCount: 'many' });
+    const reply = await runHealth(deps, { intervalMs: 10 });
+    expect(reply.findings.find((f) => f.check === 'table_count')?.severity).toBe('ok');
+    expect(store.state.get(healthStateKey('onebox'))).toMatchObject({ tableCount: 2 });
+  });
+
   it('turns a client that throws into a finding instead of failing', async () => {
     const { fake, deps } = setup();
     fake.listTables = () => Promise.reject(new Error('boom'));
