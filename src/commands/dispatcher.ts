@@ -147,7 +147,7 @@ export function createDispatcher(deps: DispatcherDeps): CoreDispatcher {
   function internalError(command: string, err: unknown, where: Record<string, unknown>): Reply {
     const ref = newId();
     logger.error({ err, ref, command, ...where }, 'internal error');
-    return refusal(
+    const reply = refusal(
       command,
       DispatchCode.internal,
       'Internal error',
@@ -155,6 +155,13 @@ export function createDispatcher(deps: DispatcherDeps): CoreDispatcher {
         `Try again; if it persists, give the reference ${ref} to whoever runs the bot: the log has the detail.`,
       clock.now(),
     );
+    return { ...reply, data: { error: { code: DispatchCode.internal, reference: ref } } };
+  }
+
+  /** The audit outcome of an executed command: its status, or the internal error's reference. */
+  function outcomeOf(reply: Reply, threw: boolean): string {
+    const error = reply.data?.['error'] as { reference?: string } | undefined;
+    return threw ? `error: internal error, reference ${error?.reference ?? '?'}` : reply.status;
   }
 
   function contextFor(cluster: ClusterHandle, actor: Actor, channelId: string): CommandContext {
@@ -442,7 +449,7 @@ export function createDispatcher(deps: DispatcherDeps): CoreDispatcher {
       event: 'command',
       command: p.normalized,
       args: cmd.confirmed === true && rule.gate === 'confirm' ? { params: p.params, confirmed: true } : p.params,
-      outcome: threw ? `error: ${reply.text?.[0] ?? reply.title}` : reply.status,
+      outcome: outcomeOf(reply, threw),
     });
     return reply;
   }
@@ -583,8 +590,8 @@ export function createDispatcher(deps: DispatcherDeps): CoreDispatcher {
     }
     const ctx = contextFor(p.cluster, pending.requestedBy, pending.channelId);
     const { reply, threw } = await execute(p, ctx, started);
-    const failed = threw || reply.status === 'unknown';
-    return finish(failed ? 'failed' : 'executed', reply, `${reply.status}: ${reply.title}`);
+    if (threw) return finish('failed', reply, outcomeOf(reply, true).replace(/^error: /, ''));
+    return finish(reply.status === 'unknown' ? 'failed' : 'executed', reply, `${reply.status}: ${reply.title}`);
   }
 
   async function decide(click: ActionClick): Promise<Reply> {
@@ -625,7 +632,8 @@ export function createDispatcher(deps: DispatcherDeps): CoreDispatcher {
           pending,
           'NOT_REQUESTER',
           'Not your request',
-          `Only ${actorLabel(pending.requestedBy)}, who asked for \`${pending.command}\`, can ${kind} request ${id}.`,
+          `Only ${actorLabel(pending.requestedBy)}, who asked for \`${pending.command}\`, can ${kind} request ${id}.` +
+            (pending.kind === 'approval' ? ` An approver can reject it with \`reject ${id}\`.` : ''),
         );
       }
     } else {

@@ -264,6 +264,27 @@ describe.each(stores)('dispatcher with the %s', (_name, makeStore) => {
       expect((await auditOf(h.store, id)).map((e) => e.event)).toContain('expired');
     });
 
+    it('marks a confirmed change whose handler throws as failed, with the error reference in the audit', async () => {
+      await setup();
+      h.config.risks['boom'] = 'change';
+      const id = pendingId(await h.dispatcher.run(cmd(actors.alice, 'boom')));
+      const reply = await h.dispatcher.act({
+        actor: actors.alice,
+        channelId: 'C1',
+        action: { kind: 'confirm', ref: id },
+      });
+      expect(reply.title).toBe('Internal error');
+      const ref = (reply.data?.['error'] as { reference?: string } | undefined)?.reference;
+      expect(ref).toMatch(/^id[0-9a-z]+$/);
+      const stored = await h.store.getPending(id);
+      expect(stored?.status).toBe('failed');
+      expect(stored?.result).toBe(`internal error, reference ${ref ?? ''}`);
+      expect((await auditOf(h.store, id)).at(-1)).toMatchObject({
+        event: 'result',
+        outcome: `error: internal error, reference ${ref ?? ''}`,
+      });
+    });
+
     it('never lets a pre-answered confirmation in chat skip an approval', async () => {
       await setup({ APPROVAL_CHANNEL_SLACK: 'CAPPROVE' });
       const reply = await h.dispatcher.run(cmd(actors.alice, 'set_level lively', { confirmed: true }));
