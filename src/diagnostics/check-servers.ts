@@ -65,6 +65,7 @@ export function checkRestarts(
   timeZone: string,
 ): Finding[] {
   const findings: Finding[] = [];
+  const ahead: { server: ServerInfo; aheadMs: number }[] = [];
   let parsed = 0;
   for (const s of servers) {
     const started = parseServerTime(s.startTime, timeZone);
@@ -82,15 +83,7 @@ export function checkRestarts(
     const uptime = now.getTime() - started.getTime();
     // A few minutes ahead is clock skew; hours ahead means the servers print another time zone.
     if (uptime < -futureToleranceMs) {
-      findings.push({
-        check: checkIds.restarts,
-        severity: 'info',
-        subject: s.address,
-        summary: `${s.address} reports a start time ${formatAge(-uptime)} in the future (${s.startTime} read as ${timeZone})`,
-        evidence: { start_time: s.startTime, 'time zone': timeZone },
-        advice:
-          'Set PEGASUS_TIMEZONE to the time zone the Pegasus servers print their times in, or fix the server clock.',
-      });
+      ahead.push({ server: s, aheadMs: -uptime });
       continue;
     }
     if (uptime < thresholds.recentRestartMs) {
@@ -107,6 +100,26 @@ export function checkRestarts(
         advice: `If nobody restarted it on purpose: ${processExitedAdvice}`,
       });
     }
+  }
+  // A wrong time zone puts every server ahead at once: one finding, not one per server.
+  const first = ahead[0];
+  if (first) {
+    const most = Math.max(...ahead.map((a) => a.aheadMs));
+    findings.push({
+      check: checkIds.restarts,
+      severity: 'info',
+      subject: ahead.length === 1 ? first.server.address : 'cluster',
+      summary:
+        ahead.length === 1
+          ? `${first.server.address} reports a start time ${formatAge(most)} in the future (${first.server.startTime} read as ${timeZone})`
+          : `${ahead.length} servers report start times up to ${formatAge(most)} in the future (read as ${timeZone}): ${listForSentence(
+              ahead.map((a) => a.server.address),
+              4,
+            )}`,
+      evidence: { start_time: first.server.startTime, 'time zone': timeZone, servers: ahead.length },
+      advice:
+        'Set PEGASUS_TIMEZONE to the time zone the Pegasus servers print their times in, or fix the server clock.',
+    });
   }
   if (parsed > 0 && !findings.some((f) => f.severity === 'warn')) {
     findings.unshift({

@@ -35,7 +35,7 @@ export interface HealthDeps {
 
 /** Tuning of one health run. */
 export interface HealthOptions {
-  /** Milliseconds between the two load samples (default 1000). */
+  /** Milliseconds between the two load samples (default: the client's own, assumed 1000 for the deadline). */
   intervalMs?: number;
   /** Deadline of each read of the cluster (default: the client timeout plus the sampling interval). */
   deadlineMs?: number;
@@ -122,7 +122,9 @@ export async function collectHealth(deps: HealthDeps, options: HealthOptions = {
     read('the table list (ls -d)', () => api.listTables()),
     read('the replica server list (nodes -d)', () => api.listNodes()),
     read('server_info', () => api.serverInfo()),
-    read('the load sample (server_stat, app_stat)', () => api.load({ intervalMs })),
+    read('the load sample (server_stat, app_stat)', () =>
+      api.load(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+    ),
     settle(deps.store.listWindows({ cluster: name, statuses: ['running'] })),
     settle(readHealthState(deps.store, name)),
   ]);

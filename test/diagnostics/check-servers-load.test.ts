@@ -108,6 +108,14 @@ describe('checkRestarts', () => {
     expect(f?.advice).toContain('PEGASUS_TIMEZONE');
   });
 
+  it('gives one finding, not one per server, when every start time is ahead', () => {
+    const list = ['r1', 'r2', 'r3'].map((a) => server(a, '2.6.0', '2026-01-01 19:30:00'));
+    const ahead = checkRestarts(list, now, defaultThresholds(), 'UTC').filter((f) => f.severity === 'info');
+    expect(ahead).toHaveLength(1);
+    expect(ahead[0]).toMatchObject({ subject: 'cluster', evidence: { servers: 3 } });
+    expect(ahead[0]?.summary).toBe('3 servers report start times up to 7h 30m in the future (read as UTC): r1, r2, r3');
+  });
+
   it('notes a start time it cannot read', () => {
     const [f] = checkRestarts([server('r1', '2.6.0', '?')], now, defaultThresholds(), 'UTC');
     expect(f).toMatchObject({ severity: 'info', subject: 'r1' });
