@@ -42,14 +42,19 @@ function perfCounterJson(ctx: HandlerContext, match: (name: string) => boolean, 
   );
 }
 
-/** POSIX basic regular expression to a JS one (only the differences that matter: `\( \) \{ \} \|`). */
+/**
+ * POSIX basic regular expression to a JS one: `\( \) \{ \} \|` are the operators, bare `( ) { } | + ?` are
+ * literals. Unicode mode makes malformed intervals (`a\{`) errors, as std::regex reports them.
+ */
 function basicRegex(pattern: string): RegExp | undefined {
+  const jsSyntax = '^$\\.*+?()[]{}|/';
   let out = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i] ?? '';
     if (c === '\\' && i + 1 < pattern.length) {
       const next = pattern[++i] ?? '';
-      out += '(){}|'.includes(next) ? next : '\\' + next;
+      if ('(){}|'.includes(next)) out += next;
+      else out += jsSyntax.includes(next) ? '\\' + next : next;
     } else if ('+?(){}|'.includes(c)) {
       out += '\\' + c;
     } else {
@@ -57,7 +62,7 @@ function basicRegex(pattern: string): RegExp | undefined {
     }
   }
   try {
-    return new RegExp(`^(?:${out})$`);
+    return new RegExp(`^(?:${out})$`, 'u');
   } catch {
     return undefined;
   }
