@@ -21,6 +21,8 @@ interface OptionDef {
   flag?: string;
   minValue?: number;
   maxValue?: number;
+  /** Written as `discord:<id>` (user ids in the core are platform-qualified). */
+  qualify?: boolean;
 }
 
 /** A subcommand and the console words it stands for. */
@@ -48,6 +50,14 @@ const cluster: OptionDef = {
   flag: '--cluster',
 };
 const detail: OptionDef = { name: 'detail', description: 'Details (-d)', kind: 'boolean', flag: '-d' };
+const interval: OptionDef = {
+  name: 'interval',
+  description: 'Sampling interval in ms (-i)',
+  kind: 'integer',
+  flag: '-i',
+  minValue: 100,
+  maxValue: 60_000,
+};
 const requestId = (what: string): OptionDef => ({
   name: 'id',
   description: `Id of the window to ${what}`,
@@ -65,14 +75,27 @@ const topLevel: readonly SubcommandDef[] = [
     description: 'One table',
     options: [{ name: 'table', description: 'Table name', kind: 'string', required: true }, detail, cluster],
   },
-  { name: 'server_info', description: 'Versions and start times of all servers', options: [cluster] },
-  { name: 'server_stat', description: 'Memory and replica counts per server', options: [cluster] },
+  {
+    name: 'server_info',
+    description: 'Versions and start times of all servers',
+    options: [
+      {
+        name: 'type',
+        description: 'Which servers (-t)',
+        kind: 'string',
+        flag: '-t',
+        choices: ['all', 'meta-server', 'replica-server'],
+      },
+      cluster,
+    ],
+  },
+  { name: 'server_stat', description: 'Memory and replica counts per server', options: [interval, cluster] },
   {
     name: 'app_stat',
     description: 'Table QPS and sizes (table: per partition)',
-    options: [{ name: 'table', description: 'One table (-a)', kind: 'string', flag: '-a' }, cluster],
+    options: [{ name: 'table', description: 'One table (-a)', kind: 'string', flag: '-a' }, interval, cluster],
   },
-  { name: 'connections', description: 'Client connections per host', options: [cluster] },
+  { name: 'connections', description: 'Client connections per host', options: [interval, cluster] },
   { name: 'get_meta_level', description: 'Current meta function level', options: [cluster] },
   {
     name: 'set_meta_level',
@@ -88,7 +111,7 @@ const topLevel: readonly SubcommandDef[] = [
     description: 'Audit log of commands and decisions',
     options: [
       { name: 'count', description: 'Entries to show', kind: 'integer', minValue: 1, maxValue: 500 },
-      { name: 'user', description: 'Only this user', kind: 'user', flag: '--user' },
+      { name: 'user', description: 'Only this user', kind: 'user', flag: '--user', qualify: true },
       { name: 'since', description: 'Only since, e.g. 24h', kind: 'string', flag: '--since' },
     ],
   },
@@ -99,7 +122,14 @@ const rebalance: GroupDef = {
   group: 'rebalance',
   description: 'Rebalance windows',
   subcommands: [
-    { name: 'plan', description: 'Skew and a proposed window', options: [cluster] },
+    {
+      name: 'plan',
+      description: 'Skew and a proposed window',
+      options: [
+        { name: 'duration', description: 'Window length, e.g. 2h', kind: 'string', flag: '--duration' },
+        cluster,
+      ],
+    },
     {
       name: 'request',
       description: 'Request a window (needs approval)',
@@ -113,8 +143,16 @@ const rebalance: GroupDef = {
     { name: 'approve', description: 'Approve a window', options: [requestId('approve')] },
     { name: 'reject', description: 'Reject a window', options: [requestId('reject')] },
     { name: 'abort', description: 'Abort a window', options: [requestId('abort')] },
-    { name: 'status', description: 'The current window', options: [cluster] },
-    { name: 'list', description: 'Windows', options: [cluster] },
+    {
+      name: 'status',
+      description: 'The current window, or one by id',
+      options: [{ name: 'id', description: 'Window id', kind: 'string' }, cluster],
+    },
+    {
+      name: 'list',
+      description: 'Windows',
+      options: [{ name: 'all', description: 'Include finished ones (--all)', kind: 'boolean', flag: '--all' }, cluster],
+    },
   ],
 };
 
@@ -139,9 +177,10 @@ const alerts: GroupDef = {
     {
       name: 'mute',
       description: 'Mute alerts in a channel',
+      // Declared in console order (`alerts mute [channel] <duration|off>`); Discord shows required first.
       options: [
-        { name: 'duration', description: 'e.g. 2h, or off', kind: 'string', required: true },
         { name: 'channel', description: 'Channel (default: this one)', kind: 'channel' },
+        { name: 'duration', description: 'e.g. 2h, or off', kind: 'string', required: true },
       ],
     },
   ],
@@ -293,7 +332,7 @@ export function interactionToCommandLine(data: unknown): Result<string> {
       if (value === true && def.flag) flags.push(def.flag);
       continue;
     }
-    const text = String(value);
+    const text = def.qualify ? `discord:${String(value)}` : String(value);
     if (def.choices && !def.choices.includes(text)) {
       return fail('bad_choice', `\`${def.name}\` must be one of ${def.choices.join(', ')}; got "${text}".`);
     }

@@ -60,8 +60,10 @@ export interface RenderedReply extends RenderedMessage {
 export interface RenderOptions {
   /** Beyond this many messages the full report is attached as a file instead. */
   maxMessages?: number;
-  /** Tables wider than this (characters) wrap badly in an embed and are attached instead. */
+  /** Tables wider than this (characters) wrap badly in a code block: they become one field per row. */
   maxTableWidth?: number;
+  /** Wide tables with more rows than this are attached as a file instead of fields. */
+  maxCardRows?: number;
 }
 
 /** Custom id prefix of a button that first asks for confirmation (the rest is the action's own id). */
@@ -191,6 +193,23 @@ function tableEmbeds(table: ReplyTable): Embed[] {
       color: 0x5865f2,
     };
   });
+}
+
+/** A table too wide for a code block, as one field per row: the first column names it, the others are lines. */
+function cardEmbeds(table: ReplyTable): Embed[] {
+  const fields = table.rows.map((row) => ({
+    name: truncate(row[0]?.length ? row[0] : '\u200b', DiscordLimits.fieldName),
+    value: truncate(
+      table.columns
+        .slice(1)
+        .map((column, i) => [column, row[i + 1] ?? ''] as const)
+        .filter(([, value]) => value.length > 0)
+        .map(([column, value]) => `${column}: ${value}`)
+        .join('\n') || '\u200b',
+      DiscordLimits.fieldValue,
+    ),
+  }));
+  return fieldEmbeds(`${table.title} (${table.rows.length} rows)`, 0x5865f2, fields);
 }
 
 function buttonStyle(action: ReplyAction): number {
@@ -349,7 +368,8 @@ export function replyToPlainText(reply: Reply): string {
 /** Renders a reply into Discord messages (embeds, buttons, files) within Discord's limits. */
 export function renderEmbeds(reply: Reply, options: RenderOptions = {}): RenderedReply {
   const maxMessages = options.maxMessages ?? 3;
-  const maxTableWidth = options.maxTableWidth ?? 100;
+  const maxTableWidth = options.maxTableWidth ?? 80;
+  const maxCardRows = options.maxCardRows ?? 50;
   const { rows, skipped, dialogs } = buttonsOf(reply);
   const notes: string[] = [];
   const runnable = skipped.filter((a) => a.kind === 'run');
@@ -361,8 +381,10 @@ export function renderEmbeds(reply: Reply, options: RenderOptions = {}): Rendere
     contentType: a.contentType,
   }));
   const tables = reply.tables ?? [];
-  const wide = tables.filter((t) => Math.max(...formatTable(t).map((l) => l.length)) > maxTableWidth);
-  const narrow = tables.filter((t) => !wide.includes(t));
+  const isWide = (t: ReplyTable) => Math.max(...formatTable(t).map((l) => l.length)) > maxTableWidth;
+  const wide = tables.filter((t) => isWide(t) && t.rows.length > maxCardRows);
+  const cards = tables.filter((t) => isWide(t) && t.rows.length <= maxCardRows);
+  const narrow = tables.filter((t) => !isWide(t));
   if (wide.length > 0) {
     const name = `${slug(reply.command)}-tables.txt`;
     files.push(textFile(name, wide.map((t) => [`[${t.title}]`, ...formatTable(t)].join('\n')).join('\n\n') + '\n'));
@@ -373,7 +395,10 @@ export function renderEmbeds(reply: Reply, options: RenderOptions = {}): Rendere
 
   const findings = findingEmbeds(reply);
   const errors = formErrorEmbeds(reply);
-  const messages = pack([...mainEmbeds(reply, notes), ...errors, ...findings, ...narrow.flatMap(tableEmbeds)]);
+  const tableParts = tables.flatMap((t) =>
+    narrow.includes(t) ? tableEmbeds(t) : cards.includes(t) ? cardEmbeds(t) : [],
+  );
+  const messages = pack([...mainEmbeds(reply, notes), ...errors, ...findings, ...tableParts]);
   if (messages.length <= maxMessages) {
     const [first = [], ...rest] = messages;
     return {

@@ -26,12 +26,22 @@ describe('interactionToCommandLine', () => {
     expect(line('set_meta_level', { level: 'lively' })).toBe('set_meta_level lively');
     expect(line('audit', { count: 20, since: '24h' })).toBe('audit 20 --since 24h');
     expect(line('help', { command: 'rebalance' })).toBe('help rebalance');
+    expect(line('audit', { user: '1230000000000000002' })).toBe('audit --user discord:1230000000000000002');
+    expect(line('app_stat', { table: 't1', interval: 2000 })).toBe('app_stat -a t1 -i 2000');
+    expect(line('server_info', { type: 'meta-server' })).toBe('server_info -t meta-server');
   });
 
   it('maps subcommand groups to their words', () => {
     expect(line('rebalance plan')).toBe('rebalance plan');
     expect(line('rebalance approve', { id: 'win-7' })).toBe('rebalance approve win-7');
     expect(line('alerts list')).toBe('alerts');
+    expect(line('alerts mute', { duration: '2h' })).toBe('alerts mute 2h');
+    expect(line('alerts mute', { duration: 'off', channel: '1220000000000000009' })).toBe(
+      'alerts mute 1220000000000000009 off',
+    );
+    expect(line('rebalance plan', { duration: '3h' })).toBe('rebalance plan --duration 3h');
+    expect(line('rebalance list', { all: true })).toBe('rebalance list --all');
+    expect(line('rebalance status', { id: 'w-2' })).toBe('rebalance status w-2');
     expect(line('alerts silence', { group: 'nodes_alive', duration: '2h' })).toBe('alerts silence nodes_alive 2h');
   });
 

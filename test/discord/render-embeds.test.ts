@@ -116,16 +116,52 @@ describe('renderEmbeds', () => {
     expect(rendered.embeds[0]?.description).toContain('Full report attached as app_stat.txt');
   });
 
-  it('attaches tables too wide for an embed and says so', () => {
+  it('shows a table too wide for a code block as one field per row', () => {
+    const reply: Reply = {
+      ...healthReply(),
+      findings: [],
+      tables: [
+        {
+          title: 'commands',
+          columns: ['command', 'risk', 'summary'],
+          rows: [
+            [
+              'health',
+              'read',
+              'Every daily check at once: meta servers, meta level, tables, nodes, versions, restarts',
+            ],
+            ['set_meta_level <level>', 'change or dangerous', ''],
+          ],
+        },
+      ],
+    };
+    const rendered = renderEmbeds(reply);
+    checkLimits(rendered);
+    expect(rendered.files).toEqual([]);
+    const cards = rendered.embeds.find((e) => e.title === 'commands (2 rows)');
+    expect(cards?.fields).toEqual([
+      {
+        name: 'health',
+        value:
+          'risk: read\nsummary: Every daily check at once: meta servers, meta level, tables, nodes, versions, restarts',
+      },
+      { name: 'set_meta_level <level>', value: 'risk: change or dangerous' },
+    ]);
+  });
+
+  it('attaches wide tables with many rows as a file and says so', () => {
     const columns = Array.from({ length: 30 }, (_, i) => `column_${i}`);
     const reply: Reply = {
       ...healthReply(),
       findings: [],
-      tables: [{ title: 'app_stat', columns, rows: [columns.map((_, i) => String(i))] }],
+      tables: [
+        { title: 'app_stat', columns, rows: Array.from({ length: 60 }, () => columns.map((_, i) => String(i))) },
+      ],
     };
     const rendered = renderEmbeds(reply);
     expect(rendered.files.map((f) => f.name)).toEqual(['health-tables.txt']);
-    expect(rendered.embeds[0]?.description).toContain('app_stat (1 rows × 30 columns)');
+    expect(new TextDecoder().decode(rendered.files[0]?.data)).toContain('[app_stat]\ncolumn_0');
+    expect(rendered.embeds[0]?.description).toContain('app_stat (60 rows × 30 columns)');
     expect(rendered.embeds.some((e) => e.description?.includes('```'))).toBe(false);
   });
 
