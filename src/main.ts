@@ -76,6 +76,22 @@ function clusterBanner(config: Config, sim: SimHandle | undefined): string {
   return config.clusters.map((c) => `cluster ${c.name} at ${c.metaServers.join(',')}`).join('; ');
 }
 
+/** Thrown when a chat adapter cannot start; the message names the platform and the settings to check. */
+class AdapterStartError extends Error {
+  override readonly name = 'AdapterStartError';
+}
+
+async function startOrExplain<T>(platform: string, settings: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    throw new AdapterStartError(
+      `the ${platform} adapter did not start: ${err instanceof Error ? err.message : String(err)}. Check ${settings}.`,
+      { cause: err },
+    );
+  }
+}
+
 /** Starts the chat adapters whose credentials are set; resolves to what must be stopped and a description. */
 async function startChat(runtime: Runtime, logger: Logger): Promise<{ running: Running[]; described: string[] }> {
   const { config, dispatcher, sinks } = runtime;
@@ -84,7 +100,11 @@ async function startChat(runtime: Runtime, logger: Logger): Promise<{ running: R
   // ---- Chat adapters: Slack (adapters/slack) and Discord (adapters/discord) are started here. ----
   if (config.slack) {
     const slack = createSlackAdapter({ config: config.slack, dispatcher, logger });
-    await slack.start();
+    await startOrExplain(
+      'Slack',
+      'SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET or SLACK_APP_TOKEN, SLACK_PORT and SLACK_API_URL',
+      () => slack.start(),
+    );
     sinks.push(slack.sink);
     running.push({ name: 'slack', stop: () => slack.stop() });
     described.push(
@@ -95,7 +115,11 @@ async function startChat(runtime: Runtime, logger: Logger): Promise<{ running: R
   }
   if (config.discord) {
     const discord = createDiscordAdapter({ config: config.discord, dispatcher, logger });
-    const started = await discord.start();
+    const started = await startOrExplain(
+      'Discord',
+      'DISCORD_BOT_TOKEN, DISCORD_PUBLIC_KEY, DISCORD_INTERACTIONS_PORT and DISCORD_API_URL',
+      () => discord.start(),
+    );
     sinks.push(discord.sink);
     running.push({ name: 'discord', stop: () => discord.stop() });
     const parts = [
