@@ -15,6 +15,7 @@ import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { coreTables } from './migrations/core-tables.js';
 import { monitoringTables } from './migrations/monitoring-tables.js';
+import { tableApplications } from './migrations/table-applications.js';
 import { StoreError, StoreErrorCode } from './store-error.js';
 
 /** One numbered schema step, written once per dialect. */
@@ -30,7 +31,7 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append new ones at the end. */
-export const migrations: readonly Migration[] = [coreTables, monitoringTables];
+export const migrations: readonly Migration[] = [coreTables, monitoringTables, tableApplications];
 
 /** Throws when a migration list is not numbered 1, 2, 3 … (a bug in the list, caught before touching data). */
 export function checkMigrations(list: readonly Migration[]): void {

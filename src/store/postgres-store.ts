@@ -8,6 +8,7 @@ import pg from 'pg';
 import { systemClock, type Clock } from '../clock.js';
 import type { MessageRef } from '../commands/command.js';
 import type { Logger } from '../logger.js';
+import { applicationFromRow, applicationPatchEntries, type ApplicationRow } from './application-rows.js';
 import { migratePostgres, migrations as allMigrations, type Migration } from './migrations.js';
 import { StoreError, StoreErrorCode } from './store-error.js';
 import {
@@ -27,6 +28,9 @@ import type {
   AlertGroupPatch,
   AlertQuery,
   AlertRecord,
+  ApplicationPatch,
+  ApplicationQuery,
+  ApplicationStatus,
   AuditEntry,
   AuditQuery,
   MetricSample,
@@ -35,6 +39,7 @@ import type {
   PendingStatus,
   RebalanceWindow,
   Store,
+  TableApplication,
   WindowStatus,
   WindowStep,
 } from './store.js';
@@ -652,6 +657,92 @@ export class PostgresStore implements Store {
       before,
     ]);
     return result.rowCount ?? 0;
+  }
+
+  // Table applications (admission).
+
+  async createApplication(application: TableApplication): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO table_applications (id, cluster, table_name, applicant, applicant_platform, applicant_user_id,
+         channel_id, status, verdict, form, review, source, decision_messages, decided_by, decided_at, note, app_id,
+         submitted_at, updated_at)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb, $13::jsonb, $14::jsonb,
+         $15, $16, $17, $18, $19)`,
+      [
+        application.id,
+        application.cluster,
+        application.tableName,
+        JSON.stringify(application.applicant),
+        application.applicant.platform,
+        application.applicant.userId,
+        application.channelId,
+        application.status,
+        application.verdict,
+        toJson(application.form),
+        toJson(application.review),
+        toJson(application.source),
+        JSON.stringify(application.decisionMessages),
+        toJson(application.decidedBy),
+        application.decidedAt ?? null,
+        application.note ?? null,
+        application.appId ?? null,
+        application.submittedAt,
+        application.updatedAt,
+      ],
+    );
+  }
+
+  async getApplication(id: string): Promise<TableApplication | undefined> {
+    const { rows } = await this.pool.query<ApplicationRow>('SELECT * FROM table_applications WHERE id = $1', [id]);
+    return rows[0] && applicationFromRow(rows[0]);
+  }
+
+  async listApplications(query: ApplicationQuery): Promise<TableApplication[]> {
+    const params = new Params();
+    const where: string[] = [];
+    if (query.cluster !== undefined) where.push(`cluster = ${params.add(query.cluster)}`);
+    if (query.statuses !== undefined) where.push(`status = ANY(${params.add([...query.statuses])}::text[])`);
+    if (query.tableName !== undefined) where.push(`table_name = ${params.add(query.tableName)}`);
+    if (query.applicant !== undefined) {
+      const user = parseAuditUser(query.applicant);
+      where.push(`applicant_user_id = ${params.add(user.userId)}`);
+      if (user.platform) where.push(`applicant_platform = ${params.add(user.platform)}`);
+    }
+    const limit = params.add(auditLimit(query.limit));
+    const { rows } = await this.pool.query<ApplicationRow>(
+      `SELECT * FROM table_applications ${whereClause(where)} ORDER BY submitted_at DESC, id DESC LIMIT ${limit}`,
+      params.values,
+    );
+    return rows.map(applicationFromRow);
+  }
+
+  async updateApplication(
+    id: string,
+    from: readonly ApplicationStatus[],
+    patch: ApplicationPatch,
+  ): Promise<TableApplication | undefined> {
+    const params = new Params();
+    const entries = applicationPatchEntries({ ...patch, updatedAt: patch.updatedAt ?? this.clock.now() });
+    const sets = entries.map(({ col, value }) =>
+      col.type === 'json'
+        ? `${col.column} = ${params.add(JSON.stringify(value))}::jsonb`
+        : `${col.column} = ${params.add(value)}`,
+    );
+    // A concurrent UPDATE of the same row waits for ours and then re-checks the status: exactly one wins.
+    const { rows } = await this.pool.query<ApplicationRow>(
+      `UPDATE table_applications SET ${sets.join(', ')}
+        WHERE id = ${params.add(id)} AND status = ANY(${params.add([...from])}::text[])
+        RETURNING *`,
+      params.values,
+    );
+    return rows[0] && applicationFromRow(rows[0]);
+  }
+
+  async addApplicationMessage(id: string, ref: MessageRef): Promise<void> {
+    await this.pool.query(
+      'UPDATE table_applications SET decision_messages = decision_messages || jsonb_build_array($2::jsonb) WHERE id = $1',
+      [id, JSON.stringify(ref)],
+    );
   }
 
   private async connect(): Promise<pg.PoolClient> {

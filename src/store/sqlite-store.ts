@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../clock.js';
 import type { MessageRef } from '../commands/command.js';
+import { applicationFromRow, applicationPatchEntries, type ApplicationRow } from './application-rows.js';
 import { migrateSqlite, migrations as allMigrations, type Migration } from './migrations.js';
 import {
   alertDeliveryFromRow,
@@ -26,6 +27,9 @@ import type {
   AlertGroupPatch,
   AlertQuery,
   AlertRecord,
+  ApplicationPatch,
+  ApplicationQuery,
+  ApplicationStatus,
   AuditEntry,
   AuditQuery,
   MetricSample,
@@ -34,6 +38,7 @@ import type {
   PendingStatus,
   RebalanceWindow,
   Store,
+  TableApplication,
   WindowStatus,
   WindowStep,
 } from './store.js';
@@ -668,6 +673,114 @@ export class SqliteStore implements Store {
         this.stmt('DELETE FROM metric_samples WHERE resolution = ? AND at < ?').run(resolution, before.getTime())
           .changes,
     );
+  }
+
+  // Table applications (admission).
+
+  createApplication(application: TableApplication): Promise<void> {
+    return this.run(() => {
+      this.stmt(
+        `INSERT INTO table_applications (id, cluster, table_name, applicant, applicant_platform, applicant_user_id,
+           channel_id, status, verdict, form, review, source, decision_messages, decided_by, decided_at, note, app_id,
+           submitted_at, updated_at)
+         VALUES (@id, @cluster, @tableName, @applicant, @platform, @userId, @channelId, @status, @verdict, @form,
+           @review, @source, @messages, @decidedBy, @decidedAt, @note, @appId, @submittedAt, @updatedAt)`,
+      ).run({
+        id: application.id,
+        cluster: application.cluster,
+        tableName: application.tableName,
+        applicant: JSON.stringify(application.applicant),
+        platform: application.applicant.platform,
+        userId: application.applicant.userId,
+        channelId: application.channelId,
+        status: application.status,
+        verdict: application.verdict,
+        form: toJson(application.form),
+        review: toJson(application.review),
+        source: toJson(application.source),
+        messages: JSON.stringify(application.decisionMessages),
+        decidedBy: toJson(application.decidedBy),
+        decidedAt: application.decidedAt?.getTime() ?? null,
+        note: application.note ?? null,
+        appId: application.appId ?? null,
+        submittedAt: application.submittedAt.getTime(),
+        updatedAt: application.updatedAt.getTime(),
+      } satisfies Params);
+    });
+  }
+
+  getApplication(id: string): Promise<TableApplication | undefined> {
+    return this.run(() => {
+      const row = this.stmt('SELECT * FROM table_applications WHERE id = ?').get(id) as ApplicationRow | undefined;
+      return row && applicationFromRow(row);
+    });
+  }
+
+  listApplications(query: ApplicationQuery): Promise<TableApplication[]> {
+    return this.run(() => {
+      const where: string[] = [];
+      const params: Params = { limit: auditLimit(query.limit) };
+      if (query.cluster !== undefined) {
+        where.push('cluster = @cluster');
+        params['cluster'] = query.cluster;
+      }
+      if (query.statuses !== undefined) {
+        where.push('status IN (SELECT value FROM json_each(@statuses))');
+        params['statuses'] = JSON.stringify(query.statuses);
+      }
+      if (query.tableName !== undefined) {
+        where.push('table_name = @tableName');
+        params['tableName'] = query.tableName;
+      }
+      if (query.applicant !== undefined) {
+        const user = parseAuditUser(query.applicant);
+        where.push('applicant_user_id = @userId');
+        params['userId'] = user.userId;
+        if (user.platform) {
+          where.push('applicant_platform = @platform');
+          params['platform'] = user.platform;
+        }
+      }
+      const rows = this.stmt(
+        `SELECT * FROM table_applications ${whereClause(where)} ORDER BY submitted_at DESC, id DESC LIMIT @limit`,
+      ).all(params) as ApplicationRow[];
+      return rows.map(applicationFromRow);
+    });
+  }
+
+  updateApplication(
+    id: string,
+    from: readonly ApplicationStatus[],
+    patch: ApplicationPatch,
+  ): Promise<TableApplication | undefined> {
+    return this.run(() => {
+      const params: Params = { id, from: JSON.stringify(from) };
+      const entries = applicationPatchEntries({ ...patch, updatedAt: patch.updatedAt ?? this.clock.now() });
+      const sets = entries.map(({ col, value }) => {
+        params[col.field] =
+          col.type === 'time'
+            ? (value as Date).getTime()
+            : col.type === 'json'
+              ? JSON.stringify(value)
+              : (value as string | number);
+        return `${col.column} = @${col.field}`;
+      });
+      // One statement: the status test and the change cannot be separated by another writer.
+      const row = this.stmt(
+        `UPDATE table_applications SET ${sets.join(', ')}
+          WHERE id = @id AND status IN (SELECT value FROM json_each(@from)) RETURNING *`,
+      ).get(params) as ApplicationRow | undefined;
+      return row && applicationFromRow(row);
+    });
+  }
+
+  addApplicationMessage(id: string, ref: MessageRef): Promise<void> {
+    return this.run(() => {
+      this.stmt(
+        `UPDATE table_applications SET decision_messages = json_insert(decision_messages, '$[#]', json(@ref))
+          WHERE id = @id`,
+      ).run({ id, ref: JSON.stringify(ref) } satisfies Params);
+    });
   }
 
   /** Turns the synchronous driver's result or exception into a promise. */

@@ -237,6 +237,58 @@ export interface MetricSampleQuery {
   at?: readonly Date[];
 }
 
+// Table applications (added with the admission review; see `src/admission/`).
+
+/** Lifecycle of a table application: decided once by an admin, then the table is created (or creation failed). */
+export type ApplicationStatus = 'submitted' | 'approved' | 'changes_requested' | 'rejected' | 'created' | 'failed';
+
+/** The review's verdict on an application. */
+export type ApplicationVerdict = 'approve' | 'conditions' | 'changes';
+
+/** A request for a new table: the application as submitted, its review, and the decision. */
+export interface TableApplication {
+  /** Short unique id shown to people and carried by buttons. */
+  id: string;
+  cluster: string;
+  tableName: string;
+  applicant: Actor;
+  /** The channel the application was submitted in. */
+  channelId: string;
+  status: ApplicationStatus;
+  verdict: ApplicationVerdict;
+  /** The validated application fields, as JSON. */
+  form: unknown;
+  /** The review at submission (numbers, findings, reasons), as JSON. */
+  review: unknown;
+  /** The message showing the review to the applicant; the outcome is told in its thread. */
+  source?: MessageRef;
+  /** Messages asking the admins to decide, edited in place once decided. */
+  decisionMessages: MessageRef[];
+  decidedBy?: Actor;
+  decidedAt?: Date;
+  /** The decider's note (changes requested, rejection) or the creation outcome. */
+  note?: string;
+  /** App id of the created table. */
+  appId?: number;
+  submittedAt: Date;
+  updatedAt: Date;
+}
+
+/** Filters of `listApplications`, newest first. */
+export interface ApplicationQuery {
+  limit: number;
+  cluster?: string;
+  statuses?: readonly ApplicationStatus[];
+  tableName?: string;
+  /** `platform:userId` of the applicant. */
+  applicant?: string;
+}
+
+/** What `updateApplication` may change; `updatedAt` defaults to the store's clock. */
+export type ApplicationPatch = Partial<
+  Pick<TableApplication, 'status' | 'source' | 'decidedBy' | 'decidedAt' | 'note' | 'appId' | 'updatedAt'>
+>;
+
 /** The storage port. All methods are safe to call from several bot instances at once. */
 export interface Store {
   /** Which implementation this is (`sqlite`, `postgres`). */
@@ -320,4 +372,22 @@ export interface Store {
   listMetricSamples(query: MetricSampleQuery): Promise<MetricSample[]>;
   /** Deletes samples of one resolution older than `before`; resolves to how many. */
   pruneMetricSamples(resolution: MetricSample['resolution'], before: Date): Promise<number>;
+
+  // Table applications (admission).
+  /** Stores a new application; a duplicate id is an error. */
+  createApplication(application: TableApplication): Promise<void>;
+  getApplication(id: string): Promise<TableApplication | undefined>;
+  /** Applications matching the filter, newest first. */
+  listApplications(query: ApplicationQuery): Promise<TableApplication[]>;
+  /**
+   * Changes an application only if its status is one of `from`; resolves to the updated application, or to
+   * undefined when it was not (someone else decided first). This is the exactly-once gate of a decision.
+   */
+  updateApplication(
+    id: string,
+    from: readonly ApplicationStatus[],
+    patch: ApplicationPatch,
+  ): Promise<TableApplication | undefined>;
+  /** Appends a decision request message (atomic, so concurrent posts are all kept). */
+  addApplicationMessage(id: string, ref: MessageRef): Promise<void>;
 }

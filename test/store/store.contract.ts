@@ -9,6 +9,7 @@ import type { Actor, MessageRef } from '../../src/commands/command.js';
 import { migrations, type Migration } from '../../src/store/migrations.js';
 import { StoreErrorCode } from '../../src/store/store-error.js';
 import type { AuditEntry, PendingAction, RebalanceWindow, Store } from '../../src/store/store.js';
+import { applicationContractCases } from './application-store.contract.js';
 import { monitoringContractCases } from './monitoring-store.contract.js';
 
 /** Options for opening one store on a fixture's database. */
@@ -99,6 +100,7 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     });
 
     monitoringContractCases({ store: () => store, reopen: () => fx.open() });
+    applicationContractCases({ store: () => store, reopen: () => fx.open() });
 
     describe('pending actions', () => {
       it('round-trips every field: dates, actors, JSON params, message refs', async () => {

@@ -5,15 +5,20 @@
  */
 import type { MessageRef } from '../../src/commands/command.js';
 import type {
+  ApplicationPatch,
+  ApplicationQuery,
+  ApplicationStatus,
   AuditEntry,
   AuditQuery,
   PendingAction,
   PendingStatus,
   RebalanceWindow,
   Store,
+  TableApplication,
   WindowStatus,
   WindowStep,
 } from '../../src/store/store.js';
+import { MemoryApplications } from './memory-application-store.js';
 import { MemoryMonitoringStore } from './memory-monitoring-store.js';
 
 function copy<T>(value: T): T {
@@ -29,6 +34,7 @@ export class MemoryStore extends MemoryMonitoringStore implements Store {
   private readonly steps = new Map<string, WindowStep[]>();
   private readonly state = new Map<string, unknown>();
   private readonly locks = new Set<string>();
+  private readonly applications = new MemoryApplications();
   private closed = false;
 
   private check(): void {
@@ -181,5 +187,36 @@ export class MemoryStore extends MemoryMonitoringStore implements Store {
     } finally {
       this.locks.delete(name);
     }
+  }
+
+  // Table applications (see memory-application-store.ts).
+
+  async createApplication(application: TableApplication): Promise<void> {
+    this.check();
+    this.applications.create(application);
+  }
+
+  async getApplication(id: string): Promise<TableApplication | undefined> {
+    this.check();
+    return this.applications.get(id);
+  }
+
+  async listApplications(query: ApplicationQuery): Promise<TableApplication[]> {
+    this.check();
+    return this.applications.list(query);
+  }
+
+  async updateApplication(
+    id: string,
+    from: readonly ApplicationStatus[],
+    patch: ApplicationPatch,
+  ): Promise<TableApplication | undefined> {
+    this.check();
+    return this.applications.update(id, from, patch, new Date());
+  }
+
+  async addApplicationMessage(id: string, ref: MessageRef): Promise<void> {
+    this.check();
+    this.applications.addMessage(id, ref);
   }
 }
