@@ -135,6 +135,8 @@ export interface WorldOptions {
   env?: Record<string, string>;
   /** Extra fields of the cluster entry in the config file. */
   cluster?: Record<string, unknown>;
+  /** Extra top-level fields of the config file (e.g. `risks`). */
+  file?: Record<string, unknown>;
   start?: string;
 }
 
@@ -197,6 +199,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         ...options.cluster,
       },
     ],
+    ...options.file,
   });
   const config = loadConfig(
     {
