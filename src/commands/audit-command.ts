@@ -22,6 +22,11 @@ function who(entry: AuditEntry): string {
   return entry.actor.displayName ? `${entry.actor.displayName} (${key})` : key;
 }
 
+function where(entry: AuditEntry): string {
+  // Console and exec have no channels worth showing.
+  return entry.channelId === entry.actor.platform ? entry.actor.platform : `${entry.actor.platform}:${entry.channelId}`;
+}
+
 /** The `audit` spec. */
 export const auditCommand: CommandSpec<AuditParams> = {
   name: 'audit',
@@ -88,7 +93,7 @@ export const auditCommand: CommandSpec<AuditParams> = {
           rows: entries.map((e) => [
             formatTime(e.at, ctx.config.timezone),
             who(e),
-            `${e.actor.platform}:${e.channelId}`,
+            where(e),
             e.cluster ?? '',
             e.event,
             e.command,
