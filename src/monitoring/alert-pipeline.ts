@@ -421,7 +421,7 @@ export class AlertPipeline {
     return {
       record,
       note: this.note('resolved', record, now, { durationMs: endedAt.getTime() - prev.startedAt.getTime() }),
-      quiet: prev.flaps > quietAfterFlaps,
+      quiet: prev.flaps >= quietAfterFlaps,
     };
   }
 
@@ -690,17 +690,19 @@ export class AlertPipeline {
 
   private async drain(stats: DeliveryStats): Promise<void> {
     for (;;) {
-      const now = this.clock.now();
-      const due = await this.store.listAlertDeliveries({ dueBy: now, limit: 1000 });
-      if (due.length === 0) return;
+      const now = this.clock.now().getTime();
+      const queued = await this.store.listAlertDeliveries({ limit: 1000 });
       const byChannel = new Map<string, AlertDelivery[]>();
-      for (const d of due) {
+      for (const d of queued) {
         const key = `${d.platform}\u0000${d.channelId}`;
         const list = byChannel.get(key);
         if (list) list.push(d);
         else byChannel.set(key, [d]);
       }
-      await Promise.all([...byChannel.values()].map((list) => this.drainChannel(list, stats)));
+      // A channel goes in order: while its oldest message waits for a retry, newer ones wait behind it.
+      const ready = [...byChannel.values()].filter((list) => (list[0]?.nextAttemptAt.getTime() ?? Infinity) <= now);
+      if (ready.length === 0) return;
+      await Promise.all(ready.map((list) => this.drainChannel(list, stats)));
     }
   }
 
