@@ -79,6 +79,9 @@ export const thresholdsSchema = z.object({
   /** CPU per host (percent), from host metrics when they are available. */
   cpuPctWarn: z.number().min(0).max(100).default(85),
   cpuPctCrit: z.number().min(0).max(100).default(95),
+  /** Memory used per host (percent of total, from node_exporter when PROMETHEUS_URL is set). */
+  memPctWarn: z.number().min(0).max(100).default(90),
+  memPctCrit: z.number().min(0).max(100).default(95),
   /** Network per host (Mbit/s received or sent), from host metrics when they are available. */
   networkMbpsWarn: z.number().positive().default(800),
   networkMbpsCrit: z.number().positive().default(950),
@@ -94,6 +97,53 @@ export const thresholdsSchema = z.object({
   alertReminderMs: z.number().nonnegative().default(14_400_000),
 });
 export type Thresholds = z.infer<typeof thresholdsSchema>;
+
+/** Table application review (`apply_table`, src/admission). Every setting has a default and the reason for it. */
+export const admissionSchema = z.object({
+  /**
+   * Largest data per partition (one replica, GB) the partition count allows. The Pegasus docs (Overview →
+   * Benchmark, "Different partition count of table") recommend keeping a single partition under 10 GB.
+   */
+  partitionMaxGb: z.number().positive().default(10),
+  /**
+   * Peak read QPS one partition should serve. The 2.4.0 benchmark (5 nodes, 64 partitions, 1 KB values) read
+   * about 5,600 QPS per partition at saturation; a third of that leaves room for failures and compaction.
+   */
+  partitionReadQps: z.number().positive().default(2_000),
+  /** Peak write QPS one partition should take: the same benchmark wrote about 890 per partition; about half. */
+  partitionWriteQps: z.number().positive().default(500),
+  /** Fewest partitions (rounded up to a power of two): partition split only doubles, so a tiny start means many splits. */
+  minPartitions: z.number().int().positive().default(8),
+  /** Most partitions the review recommends without asking a person to look (a warning above it). */
+  maxPartitions: z.number().int().positive().default(1_024),
+  /** Replicas of a new table: 3, the shell's recommended default for `create`. */
+  replicaCount: z.number().int().min(1).default(3),
+  /**
+   * Disk over data × replicas kept free for RocksDB compaction, as a fraction (0.5 = 50 %): compaction writes new
+   * files before it deletes old ones, and the partition-split docs ask for more than 50 % free disk.
+   */
+  compactionHeadroom: z.number().min(0).default(0.5),
+  /** The growth horizon the partition count and disk are sized for; partition split can double the count later. */
+  sizingHorizon: z.enum(['now', '6m', '1y', '3y']).default('1y'),
+  /**
+   * Read QPS one replica server serves comfortably (as `nodes -q` counts): the 2.4.0 benchmark read about 72,000
+   * per node.
+   */
+  nodeReadQps: z.number().positive().default(70_000),
+  /** Write QPS per replica server, counting every replica's write: the benchmark applied about 34,000 per node. */
+  nodeWriteQps: z.number().positive().default(30_000),
+  /** Share of a node's capacity the busiest node may reach with the new table before the review sets conditions. */
+  nodeLoadWarnRatio: z.number().gt(0).max(1).default(0.7),
+  /** A required P99 within this multiple of the cluster's current P99 has too little margin (a condition). */
+  latencyMarginRatio: z.number().min(1).default(2),
+  /** How long to wait for a created table to become healthy before reporting it as not yet healthy. */
+  healthTimeoutMs: z.number().positive().default(120_000),
+  /** Time between health checks of a created table (the shell's `create` waits 2 s per step). */
+  healthPollMs: z.number().positive().default(2_000),
+  /** Two load samples this far apart measure the per-node load for the review. */
+  loadSampleMs: z.number().positive().default(1_000),
+});
+export type AdmissionSettings = z.infer<typeof admissionSchema>;
 
 const latencySensitiveTable = z.object({
   name: z.string().min(1),
@@ -143,6 +193,8 @@ const fileSchema = z.object({
   thresholds: thresholdsSchema.partial().default({}),
   /** Command name → risk override (`read`, `change`, `dangerous`). */
   risks: z.record(z.string(), z.enum(['read', 'change', 'dangerous'])).default({}),
+  /** Settings of the table application review (`admissionSchema`). */
+  admission: admissionSchema.partial().default({}),
 });
 
 const idList = z
@@ -244,6 +296,8 @@ export interface Config {
   alertmanagerToken?: string;
   prometheusUrl?: string;
   logLevel: string;
+  /** Table application review settings; absent in hand-built configs, where the defaults apply. */
+  admission?: AdmissionSettings;
   slack?: {
     botToken: string;
     signingSecret?: string;
@@ -380,6 +434,7 @@ export function loadConfig(
     dataDir: e.DATA_DIR,
     inspectEveryMs: e.INSPECT_EVERY,
     rebalanceDefaultWindow: e.REBALANCE_DEFAULT_WINDOW,
+    admission: admissionSchema.parse(file.admission),
     logLevel: e.LOG_LEVEL,
     ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     ...(e.OPS_PORT !== undefined ? { opsPort: e.OPS_PORT } : {}),
@@ -408,6 +463,11 @@ export function loadConfig(
     };
   }
   return config;
+}
+
+/** The default admission settings, for configs built by hand and as the fallback when `config.admission` is absent. */
+export function defaultAdmissionSettings(): AdmissionSettings {
+  return admissionSchema.parse({});
 }
 
 /** The default thresholds, for callers that build a cluster config by hand (simulator, tests). */
