@@ -57,6 +57,13 @@ const decisionLines = [
   '  reject <id>    reject someone else’s dangerous change',
 ];
 
+// A grammar longer than this is shown as `name …` in the overview; `help <name>` has it in full.
+const maxOverviewUsage = 60;
+
+function shortUsage(spec: AnyCommandSpec): string {
+  return spec.usage.length <= maxOverviewUsage ? spec.usage : `${spec.name} … (help ${spec.name})`;
+}
+
 function overview(catalog: CommandCatalog, ctx: CommandContext): Reply {
   const tables: ReplyTable[] = [];
   for (const group of groupOrder) {
@@ -65,7 +72,7 @@ function overview(catalog: CommandCatalog, ctx: CommandContext): Reply {
     tables.push({
       title: group,
       columns: ['command', 'risk', 'summary'],
-      rows: specs.map((s) => [s.usage, riskLabel(risksOf(s, ctx.config)), s.summary]),
+      rows: specs.map((s) => [shortUsage(s), riskLabel(risksOf(s, ctx.config)), s.summary]),
     });
   }
   const role = roleOf(ctx.actor, ctx.config.access);
