@@ -35,9 +35,12 @@ export async function applyScenario(name: ScenarioName, model: ClusterModel, fau
       return;
     case 'node-down':
       if (last >= 0) await faults.stopReplica(last);
+      model.updateHealthCounts();
       return;
     case 'skewed':
       faults.skewPlacement({ node: 0, fraction: 0.6 });
+      // Let the leader's checker see the skew at once instead of at the first balancer interval.
+      model.runRound();
       return;
     case 'mixed-faults': {
       const busy = model.tables.find((t) => t.name === 'user_profile') ?? model.tables[model.tables.length - 1];
@@ -49,6 +52,7 @@ export async function applyScenario(name: ScenarioName, model: ClusterModel, fau
       if (model.nodes.length > 3) faults.slow({ replica: 3 }, 800);
       if (model.nodes.length > 4) faults.mixedVersions({ replicas: [0] });
       if (last >= 4) await faults.stopReplica(last);
+      model.updateHealthCounts();
       return;
     }
   }

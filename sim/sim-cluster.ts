@@ -144,11 +144,11 @@ class RunningCluster implements SimCluster {
     await this.control?.close();
   }
 
-  context(process: SimProcess, connections: number): HandlerContext {
+  context(process: SimProcess): HandlerContext {
     return {
       model: this.model,
       process,
-      connections,
+      connections: this.servers.get(process)?.connections ?? 0,
       perfCounter: (name) => {
         if (name.endsWith('.p999')) {
           const base = findPerfCounter(this.model, process, name.slice(0, -'.p999'.length));
@@ -159,10 +159,10 @@ class RunningCluster implements SimCluster {
     };
   }
 
-  http(process: SimProcess, request: HttpRequest, connections: number): HttpResponse {
+  http(process: SimProcess, request: HttpRequest): HttpResponse {
     const parsed = parsePegasusRequest(request.method, request.target, request.body);
     if (!parsed.ok) return { status: 400, body: `failed to parse request: ${parsed.error}` };
-    return routeHttp(this.context(process, connections), parsed.value);
+    return routeHttp(this.context(process), parsed.value);
   }
 }
 
@@ -187,9 +187,9 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const slot: { cluster?: RunningCluster } = {};
   const hooks = {
     beforeRequest: () => slot.cluster?.sync(),
-    http: (process: SimProcess, request: HttpRequest, connections: number): HttpResponse => {
+    http: (process: SimProcess, request: HttpRequest): HttpResponse => {
       if (!slot.cluster) return { status: 500, body: 'the simulated cluster is starting' };
-      return slot.cluster.http(process, request, connections);
+      return slot.cluster.http(process, request);
     },
     thft: (process: SimProcess, send: (reply: Buffer) => void, close: () => void) =>
       openThftSession({
@@ -198,7 +198,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
           const cluster = slot.cluster;
           if (!cluster) throw new Error('the simulated cluster is starting');
           cluster.sync();
-          return cluster.context(process, 0);
+          return cluster.context(process);
         },
         send,
         close,

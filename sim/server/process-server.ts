@@ -24,7 +24,7 @@ export interface ProcessServerHooks {
   /** Called before any request is answered (the cluster catches its simulated clock up). */
   beforeRequest(): void;
   /** Answers one HTTP request. */
-  http(process: SimProcess, request: HttpRequest, connections: number): HttpResponse;
+  http(process: SimProcess, request: HttpRequest): HttpResponse;
   /**
    * Opens a THFT session. `send` writes a reply in order (after the process's fault delay); `close` drops
    * the connection (a malformed frame).
@@ -188,7 +188,7 @@ export class ProcessServer {
         for (const request of outcome.requests) {
           send(() => {
             this.hooks.beforeRequest();
-            return encodeResponse(this.hooks.http(process, request, this.connections));
+            return encodeResponse(this.hooks.http(process, request));
           });
         }
         if (outcome.error !== undefined) close();
