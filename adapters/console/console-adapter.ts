@@ -34,6 +34,12 @@ const consoleHelp = [
   'Changes ask `Proceed? [y/N]`; answer y to run them.',
 ];
 
+function withoutDecisionActions(reply: Reply): Reply {
+  const actions = reply.actions?.filter((a) => a.kind !== 'confirm' && a.kind !== 'cancel') ?? [];
+  const { actions: _dropped, ...rest } = reply;
+  return actions.length > 0 ? { ...rest, actions } : rest;
+}
+
 /** A local chat over a terminal (or any pair of streams). */
 export class ConsoleAdapter implements ChatSink {
   readonly platform = 'console' as const;
@@ -130,9 +136,14 @@ export class ConsoleAdapter implements ChatSink {
       text: line,
       interactive: this.interactive,
     });
-    this.write(this.render(reply));
+    this.write(this.render(this.willAsk(reply) ? withoutDecisionActions(reply) : reply));
     if (line === 'help' || line.startsWith('help ')) this.write(consoleHelp.join('\n'));
     await this.followUp(reply);
+  }
+
+  /** Whether `followUp` will ask yes/no for this reply (its confirm/cancel lines would only repeat that). */
+  private willAsk(reply: Reply): boolean {
+    return this.interactive && reply.actions?.some((a) => a.kind === 'confirm') === true;
   }
 
   /** Asks the questions a reply implies (confirmation, form) and shows the outcome. */

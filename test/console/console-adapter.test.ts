@@ -62,6 +62,8 @@ describe('console adapter', () => {
     const { output, h } = await session(['set_flag on', 'y', 'quit']);
     expect(output).toContain('[OK] Confirm: set the fake flag of prod to on?');
     expect(output).toContain('Proceed? [y/N] ');
+    // The question replaces the typed-decision hints.
+    expect(output).not.toContain('→ confirm with');
     expect(output).toContain('[OK] Flag set to on');
     expect(h.runs.calls).toHaveLength(1);
     const audit = await h.store.listAudit({ limit: 10 });
