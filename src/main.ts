@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConsoleAdapter } from '../adapters/console/console-adapter.js';
-import { createDiscordAdapter } from '../adapters/discord/discord-adapter.js';
-import { registerCommands } from '../adapters/discord/command-definitions.js';
+import { createDiscordAdapter, runDiscordRegister } from '../adapters/discord/index.js';
 import { createSlackAdapter } from '../adapters/slack/slack-adapter.js';
 import { createRuntime, simulatedCluster, type Runtime } from './cli/create-runtime.js';
 import { startSimulator, startWindowScheduler, type SimHandle } from './cli/late-modules.js';
@@ -228,38 +227,12 @@ export async function main(io: MainIo = processIo()): Promise<number> {
   }
 }
 
-/** `pegasus-chatops discord register`: registers the `/pegasus` command with Discord. */
-export async function registerDiscord(io: Pick<MainIo, 'stdout' | 'stderr' | 'env' | 'readFile'>): Promise<number> {
-  let config: Config;
-  try {
-    config = loadConfig(io.env, io.readFile ?? ((p) => readFileSync(p, 'utf8')));
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    io.stderr.write(`pegasus-chatops: ${err.message}\n`);
-    return 3;
-  }
-  const discord = config.discord;
-  if (!discord?.botToken || !discord.applicationId) {
-    io.stderr.write(
-      'pegasus-chatops: discord register needs DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID (and DISCORD_GUILD_ID for one guild).\n',
-    );
-    return 3;
-  }
-  const result = await registerCommands({
-    applicationId: discord.applicationId,
-    token: discord.botToken,
-    apiUrl: discord.apiUrl,
-    ...(discord.guildId ? { guildId: discord.guildId } : {}),
-    clusters: config.clusters.map((c) => c.name),
-  });
-  if (!result.ok) {
-    io.stderr.write(`pegasus-chatops: registering /pegasus failed: ${result.error.message}\n`);
-    return 1;
-  }
-  io.stdout.write(
-    `pegasus-chatops: registered /pegasus (${result.value.scope}${discord.guildId ? ` ${discord.guildId}` : ''}; ids ${result.value.ids.join(', ')})\n`,
-  );
-  return 0;
+/** `pegasus-chatops discord register …`: the Discord adapter's registration of the `/pegasus` command. */
+export function registerDiscord(
+  args: readonly string[],
+  io: Pick<MainIo, 'stdout' | 'stderr' | 'env'>,
+): Promise<number> {
+  return runDiscordRegister(args, { stdout: io.stdout, stderr: io.stderr, env: io.env });
 }
 
 // `npm start` runs this file directly (tsx src/main.ts); the bin imports it instead.

@@ -11,7 +11,7 @@ export const cliUsage = [
   'Usage: pegasus-chatops [start]                 start the bot (chat, or the console when no chat is configured)',
   '       pegasus-chatops exec [options] "<cmd>"  run one command and exit (see exec --help)',
   '       pegasus-chatops sim [--nodes N] [--tables T] [--scenario NAME]   start a simulated cluster',
-  '       pegasus-chatops discord register        register the /pegasus command with Discord',
+  '       pegasus-chatops discord register [--guild <id> | --global] [--dry-run]   register /pegasus with Discord',
 ].join('\n');
 
 /** What the CLI runs with. */
@@ -39,12 +39,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 3;
     }
     case 'discord': {
-      if (rest[0] !== 'register' || rest.length > 1) {
-        io.stderr.write(`pegasus-chatops: unknown discord subcommand. Usage: pegasus-chatops discord register\n`);
+      if (rest[0] !== 'register') {
+        io.stderr.write(
+          `pegasus-chatops: unknown discord subcommand. Usage: pegasus-chatops discord register [--guild <id> | --global] [--dry-run]\n`,
+        );
         return 3;
       }
       const { registerDiscord } = await import('../main.js');
-      return registerDiscord(io);
+      return registerDiscord(rest.slice(1), io);
     }
     case 'help':
     case '--help':

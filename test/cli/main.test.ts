@@ -75,7 +75,10 @@ describe('the pegasus-chatops CLI', () => {
 
   it('explains what discord register needs when it is missing', async () => {
     const c = capture({});
-    expect(await runCli(['discord', 'register'], c.io)).toBe(3);
-    expect(c.stderr()).toContain('discord register needs DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID');
+    expect(await runCli(['discord', 'register'], c.io)).not.toBe(0);
+    expect(c.stderr()).toContain('set DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID');
+    const other = capture({});
+    expect(await runCli(['discord', 'unregister'], other.io)).toBe(3);
+    expect(other.stderr()).toContain('Usage: pegasus-chatops discord register');
   });
 });
