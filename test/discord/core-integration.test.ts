@@ -74,8 +74,8 @@ async function send(payload: { type: number; token: string; message?: { id: stri
   const { body } = await postInteraction(url, payload, signer);
   await adapter.handler.drain();
   if (body?.type === 5) {
-    const [edit] = await api.waitFor('PATCH', new RegExp(`/messages/@original$`));
-    return edit?.body as MessageBody;
+    const edits = await api.waitFor('PATCH', new RegExp(`/${payload.token}/messages/@original$`));
+    return edits.at(-1)?.body as MessageBody;
   }
   expect([4, 7]).toContain(body?.type);
   return (body as InteractionResponse & { data: MessageBody }).data;
