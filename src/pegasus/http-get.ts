@@ -75,12 +75,8 @@ export async function httpGet(address: string, path: string, options: HttpGetOpt
   const signal = AbortSignal.timeout(options.timeoutMs);
   try {
     const response = await options.fetch(`http://${address}${path}`, { redirect: 'manual', signal });
-    const buffer = await response.arrayBuffer();
-    const answer: HttpAnswer = {
-      status: response.status,
-      body: new TextDecoder().decode(buffer),
-      bytes: buffer.byteLength,
-    };
+    const body = await response.text();
+    const answer: HttpAnswer = { status: response.status, body, bytes: Buffer.byteLength(body) };
     const location = response.headers.get('location');
     if (location !== null) answer.location = location;
     return ok(answer);

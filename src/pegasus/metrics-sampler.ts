@@ -11,7 +11,7 @@ import type { LimitFunction } from 'p-limit';
 import type { MetaStats, Unreachable } from './cluster-api.js';
 import type { HttpAnswer } from './http-get.js';
 import { allOps, type NodeSample, type Op, type ReplicaLoad } from './load-report.js';
-import { parseMetrics, type MetricValue, type MetricsSnapshot } from './responses.js';
+import { scanMetrics } from './metrics-scanner.js';
 import type { Result } from '../result.js';
 
 /** GETs a path from one server (with its deadline and byte counting). */
@@ -71,22 +71,6 @@ export const serverMetricsPath = `/metrics?types=server,disk&metrics=${[...serve
 /** The `/metrics` query for a meta server's memory and sessions. */
 export const metaMetricsPath = `/metrics?types=server&metrics=${serverGaugeNames.join(',')}&with_metric_fields=name,value`;
 
-type Entity = MetricsSnapshot['entities'][number];
-
-function replicaKey(entity: Entity): string | undefined {
-  const table = entity.attributes['table_id'];
-  const partition = entity.attributes['partition_id'];
-  if (table !== undefined && partition !== undefined) return `${table}.${partition}`;
-  const match = /^replica@(\d+\.\d+)$/.exec(entity.id);
-  return match?.[1];
-}
-
-function valuesOf(entity: Entity): Map<string, MetricValue> {
-  const out = new Map<string, MetricValue>();
-  for (const m of entity.metrics) out.set(m.name, m);
-  return out;
-}
-
 /** Why a request failed, as an `Unreachable` reason. */
 function reasonOf(path: string, answer: Result<HttpAnswer>): string | undefined {
   if (!answer.ok) return answer.error.message;
@@ -96,39 +80,35 @@ function reasonOf(path: string, answer: Result<HttpAnswer>): string | undefined 
   return undefined;
 }
 
-async function fetchSnapshot(
+async function fetchBody(
   address: string,
   path: string,
   options: MetricsSamplerOptions,
-): Promise<Result<MetricsSnapshot, string>> {
+): Promise<Result<string, string>> {
   const answer = await options.limit(() => options.get(address, path));
   const reason = reasonOf(path, answer);
   if (reason !== undefined || !answer.ok) return { ok: false, error: reason ?? 'no answer' };
-  const parsed = parseMetrics(answer.value.body, `GET /metrics from ${address}`);
-  return parsed.ok ? parsed : { ok: false, error: parsed.error.message };
+  return { ok: true, value: answer.value.body };
 }
 
-/** Reads server and disk gauges from a snapshot. */
-function serverGauges(snapshot: MetricsSnapshot): Omit<NodeSample, 'address' | 'primaries'> {
-  const out = { residentMemMb: 0, virtualMemMb: 0, sessions: 0, diskTotalMb: 0, diskAvailMb: 0 };
-  const replicas: Record<string, number> = {};
-  for (const entity of snapshot.entities) {
-    const values = valuesOf(entity);
-    const v = (name: string) => values.get(name)?.value ?? 0;
-    if (entity.type === 'server') {
-      out.residentMemMb = v('resident_mem_usage_mb');
-      out.virtualMemMb = v('virtual_mem_usage_mb');
-      out.sessions = v('network_server_sessions');
-      for (const name of replicaCountNames) {
-        const value = values.get(name)?.value;
-        if (value !== undefined) replicas[name.replace(/_replicas$/, '')] = value;
-      }
-    } else if (entity.type === 'disk') {
-      out.diskTotalMb += v('disk_capacity_total_mb');
-      out.diskAvailMb += v('disk_capacity_avail_mb');
+type Gauges = Omit<NodeSample, 'address' | 'primaries'>;
+
+/** Reads server and disk gauges (memory, sessions, replica counts, disk space summed over disks). */
+export function serverGauges(text: string, endpoint: string): Result<Gauges, string> {
+  const out: Gauges = { residentMemMb: 0, virtualMemMb: 0, sessions: 0, diskTotalMb: 0, diskAvailMb: 0, replicas: {} };
+  const scanned = scanMetrics(text, endpoint, (type, _id, name, field, value) => {
+    if (field !== 'value') return;
+    if (type === 'server') {
+      if (name === 'resident_mem_usage_mb') out.residentMemMb = value;
+      else if (name === 'virtual_mem_usage_mb') out.virtualMemMb = value;
+      else if (name === 'network_server_sessions') out.sessions = value;
+      else if (replicaCountNames.includes(name)) out.replicas[name.replace(/_replicas$/, '')] = value;
+    } else if (type === 'disk') {
+      if (name === 'disk_capacity_total_mb') out.diskTotalMb += value;
+      else if (name === 'disk_capacity_avail_mb') out.diskAvailMb += value;
     }
-  }
-  return { ...out, replicas };
+  });
+  return scanned.ok ? { ok: true, value: out } : { ok: false, error: scanned.error.message };
 }
 
 /** The first sample reduced to what the rate needs: per wanted replica, its counters in `allOps` order. */
@@ -139,64 +119,87 @@ export interface CounterSample {
 }
 
 const opIndex = new Map<Op, number>(allOps.map((op, i) => [op, i]));
+const replicaPrefix = 'replica@';
 
-/**
- * Keeps only the wanted replicas' counters of a snapshot, so a 1,000-node round holds a few kilobytes per node
- * during the interval instead of every parsed entity.
- */
-export function counterSample(snapshot: MetricsSnapshot, wanted: ReadonlySet<string>): CounterSample {
-  const counters = new Map<string, Float64Array>();
-  for (const entity of snapshot.entities) {
-    const key = entity.type === 'replica' ? replicaKey(entity) : undefined;
-    if (key === undefined || !wanted.has(key)) continue;
-    const values = new Float64Array(allOps.length).fill(Number.NaN);
-    for (const m of entity.metrics) {
-      const op = opByCounter.get(m.name);
-      if (op !== undefined && m.value !== undefined) values[opIndex.get(op) ?? 0] = m.value;
+/** Remembers the last entity id → `<app>.<pidx>` (metrics of one entity arrive together). */
+function replicaKeys(): (id: string) => string | undefined {
+  let lastId = '';
+  let lastKey: string | undefined;
+  return (id) => {
+    if (id !== lastId) {
+      lastId = id;
+      lastKey = id.startsWith(replicaPrefix) ? id.slice(replicaPrefix.length) : undefined;
     }
-    counters.set(key, values);
-  }
-  return { timestampNs: snapshot.timestampNs, counters };
+    return lastKey;
+  };
 }
 
-/** Computes each primary's load from the first sample's counters and the second snapshot. */
+/**
+ * Reads the wanted replicas' counters of the first sample, so a 1,000-node round holds a few kilobytes per
+ * node during the interval.
+ */
+export function counterSample(
+  text: string,
+  endpoint: string,
+  wanted: ReadonlySet<string>,
+): Result<CounterSample, string> {
+  const counters = new Map<string, Float64Array>();
+  const keyOf = replicaKeys();
+  const scanned = scanMetrics(text, endpoint, (type, id, name, field, value) => {
+    if (type !== 'replica' || field !== 'value') return;
+    const op = opByCounter.get(name);
+    const key = keyOf(id);
+    if (op === undefined || key === undefined || !wanted.has(key)) return;
+    let values = counters.get(key);
+    if (values === undefined) counters.set(key, (values = new Float64Array(allOps.length).fill(Number.NaN)));
+    values[opIndex.get(op) ?? 0] = value;
+  });
+  return scanned.ok
+    ? { ok: true, value: { timestampNs: scanned.value.timestampNs, counters } }
+    : { ok: false, error: scanned.error.message };
+}
+
+/** Computes each primary's load from the first sample's counters and the second body. */
 export function primaryLoads(
   first: CounterSample,
-  second: MetricsSnapshot,
+  text: string,
+  endpoint: string,
   wanted: ReadonlySet<string>,
   fallbackSeconds: number,
-): ReplicaLoad[] {
-  const deltaNs = second.timestampNs - first.timestampNs;
-  const seconds = deltaNs > 0n ? Number(deltaNs) / 1e9 : fallbackSeconds;
-  const loads: ReplicaLoad[] = [];
-  for (const entity of second.entities) {
-    const key = entity.type === 'replica' ? replicaKey(entity) : undefined;
-    if (key === undefined || !wanted.has(key)) continue;
-    const [appId = 0, pidx = 0] = key.split('.').map(Number);
-    const load: ReplicaLoad = { appId, pidx, qps: {}, p99Ns: {}, sstMb: 0, sstFiles: 0, memtableBytes: 0 };
-    const earlier = first.counters.get(key);
-    for (const m of entity.metrics) {
-      const counterOp = opByCounter.get(m.name);
-      if (counterOp !== undefined && m.value !== undefined) {
-        const start = earlier?.[opIndex.get(counterOp) ?? 0];
-        // A counter that went down means the process restarted between the samples: no rate for it.
-        if (start !== undefined && !Number.isNaN(start) && seconds > 0) {
-          load.qps[counterOp] = Math.max(0, m.value - start) / seconds;
-        }
-        continue;
-      }
-      const latencyOp = opByLatency.get(m.name);
-      if (latencyOp !== undefined) {
-        if (m.p99 !== undefined) load.p99Ns[latencyOp] = m.p99;
-        continue;
-      }
-      if (m.name === 'rdb_total_sst_size_mb') load.sstMb = m.value ?? 0;
-      else if (m.name === 'rdb_total_sst_files') load.sstFiles = m.value ?? 0;
-      else if (m.name === 'rdb_memtable_mem_usage_bytes') load.memtableBytes = m.value ?? 0;
+): Result<ReplicaLoad[], string> {
+  const loads = new Map<string, ReplicaLoad>();
+  const pending: { load: ReplicaLoad; op: Op; value: number }[] = [];
+  const keyOf = replicaKeys();
+  const scanned = scanMetrics(text, endpoint, (type, id, name, field, value) => {
+    if (type !== 'replica') return;
+    const key = keyOf(id);
+    if (key === undefined || !wanted.has(key)) return;
+    let load = loads.get(key);
+    if (load === undefined) {
+      const [appId = 0, pidx = 0] = key.split('.').map(Number);
+      load = { appId, pidx, qps: {}, p99Ns: {}, sstMb: 0, sstFiles: 0, memtableBytes: 0 };
+      loads.set(key, load);
     }
-    loads.push(load);
+    if (field === 'p99') {
+      const op = opByLatency.get(name);
+      if (op !== undefined) load.p99Ns[op] = value;
+      return;
+    }
+    const op = opByCounter.get(name);
+    if (op !== undefined) pending.push({ load, op, value });
+    else if (name === 'rdb_total_sst_size_mb') load.sstMb = value;
+    else if (name === 'rdb_total_sst_files') load.sstFiles = value;
+    else if (name === 'rdb_memtable_mem_usage_bytes') load.memtableBytes = value;
+  });
+  if (!scanned.ok) return { ok: false, error: scanned.error.message };
+  const deltaNs = scanned.value.timestampNs - first.timestampNs;
+  const seconds = deltaNs > 0n ? Number(deltaNs) / 1e9 : fallbackSeconds;
+  for (const { load, op, value } of pending) {
+    const start = first.counters.get(`${load.appId}.${load.pidx}`)?.[opIndex.get(op) ?? 0];
+    // A counter that went down means the process restarted between the samples: no rate for it.
+    if (start !== undefined && !Number.isNaN(start) && seconds > 0) load.qps[op] = Math.max(0, value - start) / seconds;
   }
-  return loads;
+  return { ok: true, value: [...loads.values()] };
 }
 
 /** Samples one replica server twice, `intervalMs` apart; a failure is the reason it is unreachable. */
@@ -207,25 +210,29 @@ export async function sampleNode(plan: NodePlan, options: MetricsSamplerOptions)
   const ids = keys.length <= maxIds ? keys.map((k) => `replica@${k}`) : undefined;
   const hasPrimaries = keys.length > 0;
 
+  const endpoint = `GET /metrics from ${plan.address}`;
   const startedAt = performance.now();
-  const [firstSnapshot, server] = await Promise.all([
-    hasPrimaries ? fetchSnapshot(plan.address, replicaMetricsPath(ids, false), options) : Promise.resolve(undefined),
-    fetchSnapshot(plan.address, serverMetricsPath, options),
+  const [firstBody, serverBody] = await Promise.all([
+    hasPrimaries ? fetchBody(plan.address, replicaMetricsPath(ids, false), options) : Promise.resolve(undefined),
+    fetchBody(plan.address, serverMetricsPath, options),
   ]);
-  if (firstSnapshot !== undefined && !firstSnapshot.ok) return firstSnapshot;
-  if (!server.ok) return server;
-  const gauges = serverGauges(server.value);
-  if (firstSnapshot === undefined) return { ok: true, value: { address: plan.address, ...gauges, primaries: [] } };
-  const first = counterSample(firstSnapshot.value, wanted);
+  if (firstBody !== undefined && !firstBody.ok) return firstBody;
+  if (!serverBody.ok) return serverBody;
+  const gauges = serverGauges(serverBody.value, endpoint);
+  if (!gauges.ok) return gauges;
+  if (firstBody === undefined) return { ok: true, value: { address: plan.address, ...gauges.value, primaries: [] } };
+  const first = counterSample(firstBody.value, endpoint, wanted);
+  if (!first.ok) return first;
 
   const firstAt = performance.now();
   await (options.sleep ?? defaultSleep)(options.intervalMs);
-  const second = await fetchSnapshot(plan.address, replicaMetricsPath(ids, true), options);
+  const second = await fetchBody(plan.address, replicaMetricsPath(ids, true), options);
   if (!second.ok) return second;
   const fallbackSeconds =
     Math.max(performance.now() - firstAt, options.intervalMs, performance.now() - startedAt) / 1000;
-  const primaries = primaryLoads(first, second.value, wanted, fallbackSeconds);
-  return { ok: true, value: { address: plan.address, ...gauges, primaries } };
+  const primaries = primaryLoads(first.value, second.value, endpoint, wanted, fallbackSeconds);
+  if (!primaries.ok) return primaries;
+  return { ok: true, value: { address: plan.address, ...gauges.value, primaries: primaries.value } };
 }
 
 /** Samples every planned replica server concurrently; failures become `Unreachable` entries. */
@@ -249,16 +256,10 @@ export async function sampleMetaServer(
   address: string,
   options: Pick<MetricsSamplerOptions, 'get' | 'limit'>,
 ): Promise<Result<MetaStats, string>> {
-  const snapshot = await fetchSnapshot(address, metaMetricsPath, { ...options, intervalMs: 0 });
-  if (!snapshot.ok) return snapshot;
-  const gauges = serverGauges(snapshot.value);
-  return {
-    ok: true,
-    value: {
-      address,
-      residentMemMb: gauges.residentMemMb,
-      virtualMemMb: gauges.virtualMemMb,
-      sessions: gauges.sessions,
-    },
-  };
+  const body = await fetchBody(address, metaMetricsPath, { ...options, intervalMs: 0 });
+  if (!body.ok) return body;
+  const gauges = serverGauges(body.value, `GET /metrics from ${address}`);
+  if (!gauges.ok) return gauges;
+  const { residentMemMb, virtualMemMb, sessions } = gauges.value;
+  return { ok: true, value: { address, residentMemMb, virtualMemMb, sessions } };
 }

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { fail, ok, type Result } from '../result.js';
+import { scanMetrics } from './metrics-scanner.js';
 import {
   metaLevels,
   type BalanceOperations,
@@ -210,58 +211,13 @@ export interface MetricValue {
 export interface MetricEntitySnapshot {
   type: string;
   id: string;
-  attributes: Record<string, string>;
   metrics: MetricValue[];
 }
-
-/**
- * `GET /metrics` (2.6+ object layout). The envelope is checked with zod; the entities (tens of thousands of
- * metric objects per large-cluster round) are checked by `checkEntities`, several times faster than a schema
- * walk and just as strict about the fields used.
- */
-export const metricsSchema = z.object({
-  cluster: z.string().optional(),
-  role: z.string().optional(),
-  timestamp_ns: z.number(),
-  entities: z.array(z.unknown()),
-});
 
 /** A parsed `/metrics` body; `timestampNs` keeps every digit (it is above 2^53). */
 export interface MetricsSnapshot {
   timestampNs: bigint;
   entities: MetricEntitySnapshot[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Checks the entities of a `/metrics` body; returns the path and problem of the first bad field. */
-function checkEntities(entities: unknown[]): { path: string; problem: string } | undefined {
-  for (const [i, entity] of entities.entries()) {
-    if (!isRecord(entity)) return { path: `entities.${i}`, problem: 'expected an object' };
-    if (typeof entity['type'] !== 'string') return { path: `entities.${i}.type`, problem: 'expected a string' };
-    if (typeof entity['id'] !== 'string') return { path: `entities.${i}.id`, problem: 'expected a string' };
-    const attributes = entity['attributes'];
-    if (attributes === undefined) entity['attributes'] = {};
-    else if (!isRecord(attributes) || Object.values(attributes).some((v) => typeof v !== 'string')) {
-      return { path: `entities.${i}.attributes`, problem: 'expected an object of strings' };
-    }
-    const metrics = entity['metrics'];
-    if (!Array.isArray(metrics)) return { path: `entities.${i}.metrics`, problem: 'expected an array' };
-    for (const [j, metric] of (metrics as unknown[]).entries()) {
-      if (!isRecord(metric) || typeof metric['name'] !== 'string') {
-        return { path: `entities.${i}.metrics.${j}.name`, problem: 'expected a string' };
-      }
-      for (const field of ['value', 'p99']) {
-        const v = metric[field];
-        if (v !== undefined && typeof v !== 'number') {
-          return { path: `entities.${i}.metrics.${j}.${field}`, problem: 'expected a number' };
-        }
-      }
-    }
-  }
-  return undefined;
 }
 
 /** `perf-counters` remote command output (≤ 2.5). */
@@ -423,24 +379,28 @@ export function parseRecentStartTime(text: string): Result<string> {
   return parsed.ok ? ok(parsed.value.RecentStartTime) : parsed;
 }
 
-const timestampPattern = /"timestamp_ns"\s*:\s*(\d+)/;
-
-/** `/metrics` → entities and the exact `timestamp_ns` (taken from the text, since JSON numbers lose digits). */
+/**
+ * `/metrics` → entities (value and p99 of each metric) and the exact `timestamp_ns`. For small bodies (server
+ * and disk gauges); the sampler scans the large replica bodies with `scanMetrics` directly.
+ */
 export function parseMetrics(text: string, endpoint = 'GET /metrics'): Result<MetricsSnapshot> {
-  const parsed = parseBody(endpoint, metricsSchema, text);
-  if (!parsed.ok) return parsed;
-  const bad = checkEntities(parsed.value.entities);
-  if (bad !== undefined) {
-    return fail(
-      'BAD_RESPONSE',
-      `${endpoint} answered an unexpected body: field "${bad.path}": ${bad.problem}. The Pegasus version may not be supported.`,
-    );
-  }
-  const digits = timestampPattern.exec(text)?.[1];
-  if (digits === undefined) {
-    return fail('BAD_RESPONSE', `${endpoint} answered an unexpected body: field "timestamp_ns" is not an integer.`);
-  }
-  return ok({ timestampNs: BigInt(digits), entities: parsed.value.entities as MetricEntitySnapshot[] });
+  const entities: MetricEntitySnapshot[] = [];
+  let current: MetricEntitySnapshot | undefined;
+  let metric: MetricValue | undefined;
+  const scanned = scanMetrics(text, endpoint, (type, id, name, field, value) => {
+    if (current?.id !== id || current.type !== type) {
+      current = { type, id, metrics: [] };
+      entities.push(current);
+      metric = undefined;
+    }
+    if (metric?.name !== name) {
+      metric = { name };
+      current.metrics.push(metric);
+    }
+    if (field === 'value') metric.value = value;
+    else if (field === 'p99') metric.p99 = value;
+  });
+  return scanned.ok ? ok({ timestampNs: scanned.value.timestampNs, entities }) : scanned;
 }
 
 /** A `server-info` answer: JSON on 2.6+, `Pegasus Server 2.5.0 (<sha>) Release, Started at …` on 2.5. */

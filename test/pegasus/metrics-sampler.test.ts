@@ -8,43 +8,70 @@ import {
   replicaMetricsPath,
   sampleNode,
   sampleReplicaServers,
+  type CounterSample,
   type MetricsSamplerOptions,
   type NodePlan,
 } from '../../src/pegasus/metrics-sampler.js';
-import { parseMetrics, type MetricsSnapshot } from '../../src/pegasus/responses.js';
 import { FakeCluster, ops, p99Of, rateOf, sstMbOf } from './support/fake-cluster.js';
 
-function snapshot(timestamp: string, getRequests: number, putRequests = 0): MetricsSnapshot {
-  const body = `{\n    "timestamp_ns": ${timestamp},\n    "entities": [\n        {\n            "type": "replica",\n            "id": "replica@2.0",\n            "attributes": {\n                "table_id": "2",\n                "partition_id": "0"\n            },\n            "metrics": [\n                {\n                    "name": "get_requests",\n                    "value": ${getRequests}\n                },\n                {\n                    "name": "put_requests",\n                    "value": ${putRequests}\n                }\n            ]\n        }\n    ]\n}`;
-  const parsed = parseMetrics(body);
-  if (!parsed.ok) throw new Error(parsed.error.message);
-  return parsed.value;
+function body(timestamp: string, getRequests: number, putRequests = 0): string {
+  return `{\n    "timestamp_ns": ${timestamp},\n    "entities": [\n        {\n            "type": "replica",\n            "id": "replica@2.0",\n            "attributes": {\n                "table_id": "2",\n                "partition_id": "0"\n            },\n            "metrics": [\n                {\n                    "name": "get_requests",\n                    "value": ${getRequests}\n                },\n                {\n                    "name": "put_requests",\n                    "value": ${putRequests}\n                }\n            ]\n        }\n    ]\n}`;
+}
+
+const endpoint = 'GET /metrics from a:1';
+
+function first(text: string, wanted: ReadonlySet<string>): CounterSample {
+  const sample = counterSample(text, endpoint, wanted);
+  if (!sample.ok) throw new Error(sample.error);
+  return sample.value;
+}
+
+function loads(from: CounterSample, text: string, wanted: ReadonlySet<string>) {
+  const result = primaryLoads(from, text, endpoint, wanted, 1);
+  if (!result.ok) throw new Error(result.error);
+  return result.value;
 }
 
 describe('primaryLoads', () => {
+  const wanted = new Set(['2.0']);
+
   it('divides by the exact Δtimestamp_ns even above 2^53', () => {
     // JSON numbers would round both stamps to multiples of 256 and get Δ wrong by up to 256 ns.
-    const first = snapshot('1773405197000000001', 1_000_000);
-    const second = snapshot('1773405198000000000', 1_001_000);
-    const [load] = primaryLoads(counterSample(first, new Set(['2.0'])), second, new Set(['2.0']), 1);
+    const [load] = loads(
+      first(body('1773405197000000001', 1_000_000), wanted),
+      body('1773405198000000000', 1_001_000),
+      wanted,
+    );
     expect(load?.qps.get).toBeCloseTo(1000 / 0.999999999, 7);
   });
 
   it('gives no negative rate when a counter went down (process restarted between samples)', () => {
-    const [load] = primaryLoads(
-      counterSample(snapshot('1773405197000000000', 500, 10), new Set(['2.0'])),
-      snapshot('1773405198000000000', 20, 30),
-      new Set(['2.0']),
-      1,
+    const [load] = loads(
+      first(body('1773405197000000000', 500, 10), wanted),
+      body('1773405198000000000', 20, 30),
+      wanted,
     );
     expect(load?.qps.get).toBe(0);
     expect(load?.qps.put).toBe(20);
   });
 
   it('skips replicas that are not wanted (secondaries)', () => {
-    const wanted = new Set(['2.1']);
-    expect(counterSample(snapshot('1', 1), wanted).counters.size).toBe(0);
-    expect(primaryLoads(counterSample(snapshot('1', 1), wanted), snapshot('1000000001', 2), wanted, 1)).toEqual([]);
+    const other = new Set(['2.1']);
+    expect(first(body('1', 1), other).counters.size).toBe(0);
+    expect(loads(first(body('1', 1), other), body('1000000001', 2), other)).toEqual([]);
+  });
+
+  it('fails with the entity, metric and field when a value is not a number', () => {
+    const bad = primaryLoads(
+      first(body('1', 1), wanted),
+      body('2', 1).replace('"value": 1', '"value": "1"'),
+      endpoint,
+      wanted,
+      1,
+    );
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.error).toContain('GET /metrics from a:1');
+    expect(!bad.ok && bad.error).toContain('entities[replica@2.0].metrics[get_requests].value');
   });
 });
 

@@ -226,11 +226,37 @@ describe('parseMetrics', () => {
     const body =
       '{"timestamp_ns": 1, "entities": [{"type": "server", "id": "server", "metrics": [{"name": "a", "value": 1}, {"name": "b", "value": "2"}]}]}';
     const parsed = parseMetrics(body, 'GET /metrics from 127.0.0.1:34801');
-    expect(!parsed.ok && parsed.error.message).toContain('field "entities.0.metrics.1.value": expected a number');
-    const noName = parseMetrics(
-      '{"timestamp_ns": 1, "entities": [{"type": "server", "id": "server", "metrics": [{}]}]}',
+    expect(!parsed.ok && parsed.error.message).toContain(
+      'field "entities[server].metrics[b].value": expected a number',
     );
-    expect(!noName.ok && noName.error.message).toContain('entities.0.metrics.0.name');
+    const renamed = parseMetrics(
+      '{"timestamp_ns": 1, "entities": [{"type": "server", "id": "server", "metrics": [{"metric": "a", "value": 1}]}]}',
+    );
+    expect(!renamed.ok && renamed.error.message).toContain('a value outside a named metric');
+  });
+
+  it('reads metrics whatever the whitespace, and ignores units, descriptions and metric types', () => {
+    const parsed = parseMetrics(
+      '{"cluster":"onebox","role":"replica","host":"h","port":34801,"timestamp_ns":1773405197000000000,"entities":[{"type":"replica","id":"replica@2.3","attributes":{"table_id":"2","partition_id":"3"},"metrics":[{"type":"Counter","name":"get_requests","unit":"Requests","desc":"The number of \\"GET\\" requests, \\"value\\": 9","value":12},{"type":"Percentile","name":"get_latency_ns","unit":"NanoSeconds","desc":"x","p50":1,"p99":900000.5}]}]}',
+    );
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    expect(parsed.value.entities).toEqual([
+      {
+        type: 'replica',
+        id: 'replica@2.3',
+        metrics: [
+          { name: 'get_requests', value: 12 },
+          { name: 'get_latency_ns', p99: 900000.5 },
+        ],
+      },
+    ]);
+  });
+
+  it('says when the body is cut short', () => {
+    const parsed = parseMetrics(
+      '{"timestamp_ns": 1, "entities": [{"type": "server", "id": "server", "metrics": [{"name": "a", "value": 1}',
+    );
+    expect(!parsed.ok && parsed.error.message).toContain('cut short');
   });
 
   it('fails on the 2.5.0 array layout with a message naming /metrics', () => {
