@@ -17,6 +17,7 @@ console.log(`sim_large_start_time ${((started - began) / 1000).toFixed(2)} s`);
 console.log(`sim_large_replica_servers ${sim.replicaServers.length} count`);
 console.log(`sim_large_tables ${sim.model.tables.length} count`);
 console.log(`sim_large_partitions ${partitions} count`);
+console.log(`sim_large_balance_operations ${sim.model.leader()?.counters.total ?? -1} count`);
 global.gc?.();
 console.log(`sim_large_rss_after_start ${mb(process.memoryUsage().rss)} MB`);
 console.log(`sim_large_heap_after_start ${mb(process.memoryUsage().heapUsed)} MB`);
