@@ -232,10 +232,12 @@ export async function finishWindow(
     const set = await handle.api.setMetaLevel('steady');
     if (!set.ok) {
       const now = clock.now();
+      // Said once per ten minutes while the cluster does not answer, not every minute.
+      const bucket = minuteKey(new Date(Math.floor(now.getTime() / 600_000) * 600_000));
       if (
         await store.recordWindowStep({
           windowId: window.id,
-          key: `steady-failed:${minuteKey(now)}`,
+          key: `steady-failed:${bucket}`,
           at: now,
           detail: set.error,
         })

@@ -183,15 +183,19 @@ export class WindowScheduler {
     if (clock.now().getTime() >= window.end.getTime()) return false; // settleWindows expires it
     const first = await store.recordWindowStep({ windowId: window.id, key: 'start', at: clock.now(), detail: null });
     if (!first) {
-      // A start began earlier and never finished (the bot stopped half-way): lively may be set, so end safely.
+      // A start began earlier and never finished (the bot stopped half-way). If lively was set, end at steady;
+      // if not, the level is whatever the pre-checks saw (maybe a deliberate freezed): leave it alone.
       const again = await store.getWindow(window.id);
-      if (again?.status === 'approved') {
+      if (again?.status !== 'approved') return true;
+      const livelySet = (await store.listWindowSteps(window.id)).some((s) => s.key === 'lively');
+      if (livelySet) {
         await finishWindow(deps, handle, again, {
           status: 'failed',
-          reason: 'the start was interrupted (the bot stopped while starting); steady was set as a precaution',
+          reason: 'the start was interrupted (the bot stopped while starting); steady was set again',
         });
+        return true;
       }
-      return true;
+      return this.failStart(again, 'the start was interrupted (the bot stopped while starting) before lively was set');
     }
     const now = clock.now();
     const [read, tables] = await Promise.all([readDistribution(handle.api, now), handle.api.listTables()]);

@@ -264,6 +264,52 @@ describe.each<StoreKind>([sqliteKind, postgresKind])('rebalance windows on $name
     expect(w.levelCalls).toEqual([]);
   });
 
+  it('retries steady every minute while the cluster does not answer at the end, then finishes', async () => {
+    const w = await world();
+    const id = await approvedWindow(w, 'rebalance request now 30m');
+    await w.bot.scheduler.tick();
+    for (let i = 0; i < w.sim.metaServers.length; i++) await w.sim.faults.stopMeta(i);
+    w.advance(31 * minute);
+    await w.bot.scheduler.tick();
+    w.advance(minute);
+    await w.bot.scheduler.tick();
+    expect((await w.store.getWindow(id))?.status).toBe('running');
+    const notes = threadOf(w, id).filter((r) => r.title.includes('could not set the meta level back to steady'));
+    expect(notes).toHaveLength(1);
+    for (let i = 0; i < w.sim.metaServers.length; i++) await w.sim.faults.startMeta(i);
+    w.advance(minute);
+    await w.bot.scheduler.tick();
+    const window = await w.store.getWindow(id);
+    expect(window?.status).toBe('done');
+    expect(window?.endReason).toMatch(/^end time reached/);
+    expect(w.levelCalls.at(-1)).toBe('steady');
+  });
+
+  it('fails an interrupted start without touching the level when lively was not set yet', async () => {
+    const w = await world();
+    const id = await approvedWindow(w);
+    // Another instance recorded the start and stopped before anything else.
+    await w.store.recordWindowStep({ windowId: id, key: 'start', at: w.clock.now(), detail: null });
+    await w.bot.scheduler.tick();
+    const window = await w.store.getWindow(id);
+    expect(window?.status).toBe('failed');
+    expect(window?.endReason).toBe('the start was interrupted (the bot stopped while starting) before lively was set');
+    expect(w.levelCalls).toEqual([]);
+  });
+
+  it('sets steady again after an interrupted start that had set lively', async () => {
+    const w = await world();
+    const id = await approvedWindow(w);
+    await w.store.recordWindowStep({ windowId: id, key: 'start', at: w.clock.now(), detail: null });
+    expect((await w.bot.api.setMetaLevel('lively')).ok).toBe(true);
+    await w.store.recordWindowStep({ windowId: id, key: 'lively', at: w.clock.now(), detail: null });
+    await w.bot.scheduler.tick();
+    const window = await w.store.getWindow(id);
+    expect(window?.status).toBe('failed');
+    expect(w.levelCalls).toEqual(['lively', 'steady']);
+    expect(w.sim.model.leader()?.storedLevel).toBe('steady');
+  });
+
   it('refuses an overlapping window and creates nothing', async () => {
     const w = await world();
     const first = await requestWindow(w, 'rebalance request 03:00 2h');
