@@ -268,7 +268,7 @@ describe('Inspector', () => {
     // A fall counts too.
     fake.setTableLoad('temp', { qps: { get: 50 }, readP99Ns: 2_000_000 });
     const fallen = await inspect();
-    expect(fallen.evaluations.filter((e) => e.rule === 'iops_change' && e.verdict === 'warn')[0]?.summary).toMatch(
+    expect(fallen.evaluations.find((e) => e.rule === 'iops_change' && e.verdict === 'warn')?.summary).toMatch(
       /a sudden fall/,
     );
   });
