@@ -20,7 +20,7 @@ import type {
   QueryConfigResponse,
 } from '../../src/pegasus/thft/index.js';
 import type { HandlerContext } from '../http/common-handlers.js';
-import { clusterInfoPairs } from '../http/meta-handlers.js';
+import { clusterInfoPairs, compareAddress } from '../http/meta-handlers.js';
 import { metaLevelValues, type SimPartition, type SimTable } from '../model/cluster-model.js';
 
 /** Whether the process is the leader meta (THFT admin calls are only served there). */
@@ -50,7 +50,9 @@ export function clusterInfo(ctx: HandlerContext): ClusterInfoResponse {
 export function listNodes(ctx: HandlerContext, request: ListNodesRequest): ListNodesResponse {
   if (!isLeader(ctx)) return { err: forward, infos: [] };
   const withHostPort = ctx.process.version !== '2.5.0';
-  const infos = ctx.model.nodes
+  // The meta keeps nodes in a std::map keyed by host:port.
+  const infos = [...ctx.model.nodes]
+    .sort((a, b) => compareAddress(a.address, b.address))
     .map((n) => ({ status: n.alive ? ('NS_ALIVE' as const) : ('NS_UNALIVE' as const), node: n.address }))
     .filter((n) => request.status === 'NS_INVALID' || n.status === request.status)
     .map((n) => (withHostPort ? { ...n, hpNode: n.node } : n));

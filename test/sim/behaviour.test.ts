@@ -203,6 +203,22 @@ describe('simulated failure handling', () => {
   });
 });
 
+describe('simulated time', () => {
+  it('follows the clock times the speed when auto-ticking, catching up before each answer', async () => {
+    let now = Date.UTC(2026, 2, 13);
+    const sim = await startSimCluster({ clock: () => now, speed: 60 });
+    running.push(sim);
+    const leader = sim.metaServers[0] ?? '';
+    await sim.faults.stopReplica(4);
+    const before = sim.model.rounds;
+    now += 15_000; // 15 real seconds = 15 simulated minutes
+    const health = JSON.parse((await get(leader, '/meta/apps?detail')).body) as { summary: Record<string, string> };
+    expect(sim.model.rounds - before).toBe(90);
+    // Long enough for cure to re-replicate after the 10-minute assign delay.
+    expect(health.summary['unhealthy_app_count']).toBe('0');
+  });
+});
+
 describe('simulated faults are visible where a real cluster shows them', () => {
   it('slow and hanging processes answer late or never', async () => {
     const sim = await start();

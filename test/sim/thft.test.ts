@@ -154,7 +154,9 @@ describe('simulated cluster THFT RPC', () => {
       (await thftExchange(leader, encodeListNodesRequest({ status: 'NS_INVALID' }, { seqid: 1 }))).frames,
       decodeListNodesResponse,
     );
-    expect(all.infos.map((n) => n.node)).toEqual(sim.replicaServers);
+    expect(all.infos.map((n) => n.node)).toEqual(
+      [...sim.replicaServers].sort((a, b) => Number(a.split(':')[1]) - Number(b.split(':')[1])),
+    );
     expect(all.infos.every((n) => n.status === 'NS_ALIVE' && n.hpNode === n.node)).toBe(true);
     const unalive = only(
       (await thftExchange(leader, encodeListNodesRequest({ status: 'NS_UNALIVE' }, { seqid: 2 }))).frames,
