@@ -12,6 +12,12 @@ import {
 } from '../../diagnostics/check-connections.js';
 import { checkUnreachable, readFailureFinding } from '../../diagnostics/check-unreachable.js';
 import { plural } from '../../diagnostics/format.js';
+import {
+  connectionsUnavailableFindings,
+  countsConnections,
+  createSsConnectionsCounter,
+  isConnectionsUnavailable,
+} from '../../monitoring/connections/count-connections.js';
 import type { Finding, ReplyTable } from '../../replies/reply.js';
 import { ok, type Result } from '../../result.js';
 import type { CommandSpec } from '../command-spec.js';
@@ -30,6 +36,8 @@ export interface ConnectionsCommandOptions {
   countPerHost?: ConnectionsPerHostCounter;
   /** Rows of the per-host table, busiest first (default 20). */
   topHosts?: number;
+  /** Use the counter only for clusters that set `connectionsCommand` (the default command's `ss` counter). */
+  onlyWhenConfigured?: boolean;
 }
 
 function severityOf(sessions: number, warn: number, crit: number): string {
@@ -57,7 +65,8 @@ export function createConnectionsCommand(options: ConnectionsCommandOptions = {}
     async run(ctx, params) {
       const command = commandLine('connections', params.intervalMs !== undefined && `-i ${params.intervalMs}`);
       const api = ctx.cluster.api;
-      const counter = options.countPerHost;
+      const counter =
+        options.onlyWhenConfigured && !countsConnections(ctx.cluster.config) ? undefined : options.countPerHost;
       // The per-host count runs beside the load sample: it only needs the server list.
       const perHost: Promise<Result<RemoteHostConnections[]> | undefined> = counter
         ? api.listNodes().then((nodes) =>
@@ -102,18 +111,25 @@ export function createConnectionsCommand(options: ConnectionsCommandOptions = {}
         text.push(
           'Connections per remote host (the guide’s `ss`/`netstat` check) are not configured for this cluster.',
         );
-      } else if (!hosts.ok) {
-        findings.push(readFailureFinding('connections per remote host', hosts.error));
       } else {
-        findings.push(...checkConnectionsPerHost(hosts.value, t));
-        const busiest = [...hosts.value].sort((a, b) => b.connections - a.connections).slice(0, topHosts);
-        tables.push({
-          title: 'remote_hosts',
-          columns: ['server', 'remote_host', 'connections', 'warn_at'],
-          rows: busiest.map((h) => [h.server, h.remoteHost, String(h.connections), String(t.connectionsPerHostWarn)]),
-        });
-        if (hosts.value.length > busiest.length) {
-          text.push(`Showing the ${busiest.length} busiest of ${hosts.value.length} server/remote-host pairs.`);
+        // Servers that could not be listed are findings of their own; the others are still shown.
+        let counted: RemoteHostConnections[] = [];
+        if (hosts.ok) counted = hosts.value;
+        else if (isConnectionsUnavailable(hosts.error)) {
+          findings.push(...connectionsUnavailableFindings(hosts.error.unavailable));
+          counted = hosts.error.counted;
+        } else findings.push(readFailureFinding('connections per remote host', hosts.error));
+        findings.push(...checkConnectionsPerHost(counted, t));
+        const busiest = [...counted].sort((a, b) => b.connections - a.connections).slice(0, topHosts);
+        if (hosts.ok || counted.length > 0) {
+          tables.push({
+            title: 'remote_hosts',
+            columns: ['server', 'remote_host', 'connections', 'warn_at'],
+            rows: busiest.map((h) => [h.server, h.remoteHost, String(h.connections), String(t.connectionsPerHostWarn)]),
+          });
+        }
+        if (counted.length > busiest.length) {
+          text.push(`Showing the ${busiest.length} busiest of ${counted.length} server/remote-host pairs.`);
         }
       }
       const total = servers.reduce((sum, s) => sum + s.sessions, 0);
@@ -127,5 +143,8 @@ export function createConnectionsCommand(options: ConnectionsCommandOptions = {}
   };
 }
 
-/** The `connections` command without per-host counting (the default until a counter is configured). */
-export const connectionsCommand = createConnectionsCommand();
+/** The `connections` command: per-host counts with `ss` for clusters that set `connectionsCommand`. */
+export const connectionsCommand = createConnectionsCommand({
+  countPerHost: createSsConnectionsCounter(),
+  onlyWhenConfigured: true,
+});
