@@ -112,7 +112,14 @@ export const postgresKind: StoreKind = {
     const make = async (): Promise<Store> => {
       const store = new PostgresStore({ connectionString: databaseUrl, schema, max: 4 });
       opened.push(store);
-      await store.migrate();
+      try {
+        await store.migrate();
+      } catch (err) {
+        throw new Error(
+          `PostgreSQL at DATABASE_URL is not usable (${err instanceof Error ? err.message : String(err)}); start it or set DATABASE_URL. These tests do not skip.`,
+          { cause: err },
+        );
+      }
       return store;
     };
     const store = await make();
