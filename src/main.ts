@@ -10,7 +10,10 @@ import { ConsoleAdapter } from '../adapters/console/console-adapter.js';
 import { createDiscordAdapter, runDiscordRegister } from '../adapters/discord/index.js';
 import { createSlackAdapter } from '../adapters/slack/slack-adapter.js';
 import { createRuntime, simulatedCluster, type Runtime } from './cli/create-runtime.js';
-import { startSimulator, startWindowScheduler, type SimHandle } from './cli/late-modules.js';
+import { startSimulator, type SimHandle } from './cli/late-modules.js';
+import { WindowScheduler } from './actions/index.js';
+import { BotMetrics, createMonitoring, observeDispatcher, startOpsServer } from './monitoring/index.js';
+import type { Dispatcher } from './commands/command.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createLogger, type Logger } from './logger.js';
 import { shouldUseColor } from './replies/render-text.js';
@@ -92,8 +95,12 @@ async function startOrExplain<T>(platform: string, settings: string, start: () =
 }
 
 /** Starts the chat adapters whose credentials are set; resolves to what must be stopped and a description. */
-async function startChat(runtime: Runtime, logger: Logger): Promise<{ running: Running[]; described: string[] }> {
-  const { config, dispatcher, sinks } = runtime;
+async function startChat(
+  runtime: Runtime,
+  dispatcher: Dispatcher,
+  logger: Logger,
+): Promise<{ running: Running[]; described: string[] }> {
+  const { config, sinks } = runtime;
   const running: Running[] = [];
   const described: string[] = [];
   // ---- Chat adapters: Slack (adapters/slack) and Discord (adapters/discord) are started here. ----
@@ -188,13 +195,37 @@ export async function main(io: MainIo = processIo()): Promise<number> {
       },
     });
 
-    // ---- Background services: rebalance windows (src/actions); monitoring joins here once it exists. ----
-    const scheduler = await startWindowScheduler(runtime);
-    if (scheduler) running.push({ name: 'window scheduler', stop: () => scheduler.stop() });
+    // ---- Background services: rebalance windows, inspections and alerts, the ops endpoints. ----
+    const { store, clusters, clock, sinks } = runtime;
+    const scheduler = new WindowScheduler({ store, clusters, config, clock, sinks, logger });
+    scheduler.start();
+    running.push({ name: 'window scheduler', stop: () => scheduler.stop() });
+    const metrics = new BotMetrics();
+    const monitoring = createMonitoring({ config, clusters, store, clock, sinks, logger, metrics });
+    monitoring.start();
+    running.push({ name: 'monitoring', stop: () => monitoring.stop() });
+    if (config.opsPort !== undefined) {
+      const ops = await startOpsServer({
+        port: config.opsPort,
+        config,
+        store,
+        clock,
+        metrics,
+        pipeline: monitoring.pipeline,
+        logger,
+      });
+      running.push({ name: 'ops server', stop: () => ops.close() });
+    }
+    // Adapters get the dispatcher that counts commands for /metrics.
+    const dispatcher = observeDispatcher(
+      runtime.dispatcher,
+      metrics,
+      (name) => runtime.catalog.find(name) !== undefined,
+    );
 
     const banner = clusterBanner(config, sim);
     if (config.slack || config.discord) {
-      const chat = await startChat(runtime, logger);
+      const chat = await startChat(runtime, dispatcher, logger);
       running.push(...chat.running);
       io.stdout.write(`pegasus-chatops: ${banner}; serving ${chat.described.join(' and ')} (Ctrl-C stops)\n`);
       await (io.stopSignal ?? new Promise<void>(() => undefined));
@@ -204,7 +235,7 @@ export async function main(io: MainIo = processIo()): Promise<number> {
     io.stdout.write(`pegasus-chatops: ${banner}; console adapter on stdin (type help)\n`);
     const user = io.env['USER'] ?? io.env['LOGNAME'];
     const adapter = new ConsoleAdapter({
-      dispatcher: runtime.dispatcher,
+      dispatcher,
       input: io.stdin,
       output: io.stdout,
       color: shouldUseColor(io.stdout, io.env),

@@ -15,7 +15,7 @@ import type { Logger } from '../logger.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { createClusterHandles } from './cluster-clients.js';
-import { loadCommandSpecs } from './late-modules.js';
+import { loadCommandSpecs, registerHandlers } from './late-modules.js';
 
 /** The running core. */
 export interface Runtime {
@@ -42,6 +42,8 @@ export interface RuntimeOptions {
   /** The commands (default: every spec in this build, plus help and audit). */
   catalog?: CommandCatalog;
   sinks?: ChatSink[];
+  /** Register the form and button handlers of every part (default true; tests with fake specs turn it off). */
+  registerHandlers?: boolean;
 }
 
 /** A catalog of the given specs plus `help` and `audit`. */
@@ -66,6 +68,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const clusters = options.clusters ?? createClusterHandles(config, logger);
   const sinks = options.sinks ?? [];
   const dispatcher = createDispatcher({ catalog, clusters, config, store, clock, sinks, logger });
+  if (options.registerHandlers !== false) await registerHandlers(dispatcher);
   return {
     config,
     catalog,

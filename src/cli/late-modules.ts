@@ -1,12 +1,14 @@
 /**
- * The one place that gathers the command specs and loads parts of the bot which may be absent from a build
- * (the command groups of actions, monitoring and admission, the simulator's CLI). Each is imported by path at
- * run time and its shape checked, so the composition still compiles and runs, with fewer commands, when a
- * part is missing. The simulator is imported only when it is started, so a run against a real cluster does
- * not load it.
+ * The one place that gathers the command specs and handlers of every part of the bot, and loads the parts
+ * which may be absent from a build (table admission, the simulator's CLI): those are imported by path at run
+ * time and their shape checked, so the composition still compiles and runs, with fewer commands, when one is
+ * missing. The simulator is imported only when it is started, so a run against a real cluster does not load it.
  */
+import { actionCommands } from '../actions/index.js';
 import type { AnyCommandSpec } from '../commands/command-spec.js';
+import type { CoreDispatcher } from '../commands/dispatcher.js';
 import { viewCommands } from '../commands/views/index.js';
+import { monitoringCommands, registerAlertButtons } from '../monitoring/index.js';
 
 /** What `startSimCluster()` returns, as far as the composition needs it. */
 export interface SimHandle {
@@ -53,21 +55,28 @@ function specsIn(module: Record<string, unknown> | undefined): AnyCommandSpec[] 
 }
 
 /**
- * Command groups of other parts of the bot that may not be in this build yet; each `index` module's exported
- * specs (alone or in arrays) join the catalog.
+ * Parts of the bot that may not be in this build; each `index` module's exported specs (alone or in arrays)
+ * join the catalog, and its `registerHandlers(dispatcher)` (forms, buttons) is called.
  */
-const optionalSpecModules: readonly string[] = [
-  '../actions/index.js',
-  '../monitoring/index.js',
-  '../admission/index.js',
-];
+const optionalModules: readonly string[] = ['../admission/index.js'];
 
 /** Every command spec available in this build, besides `help` and `audit`; the first spec of a name wins. */
 export async function loadCommandSpecs(): Promise<AnyCommandSpec[]> {
-  const optional = await Promise.all(optionalSpecModules.map(async (path) => specsIn(await optionalImport(path))));
+  const optional = await Promise.all(optionalModules.map(async (path) => specsIn(await optionalImport(path))));
   const byName = new Map<string, AnyCommandSpec>();
-  for (const spec of [...viewCommands, ...optional.flat()]) if (!byName.has(spec.name)) byName.set(spec.name, spec);
+  for (const spec of [...viewCommands, ...actionCommands, ...monitoringCommands, ...optional.flat()]) {
+    if (!byName.has(spec.name)) byName.set(spec.name, spec);
+  }
   return [...byName.values()];
+}
+
+/** Registers the form and button handlers of every part (alert Ack/Silence, the table application form). */
+export async function registerHandlers(dispatcher: CoreDispatcher): Promise<void> {
+  registerAlertButtons(dispatcher);
+  for (const path of optionalModules) {
+    const register = (await optionalImport(path))?.['registerHandlers'];
+    if (typeof register === 'function') (register as (d: CoreDispatcher) => void)(dispatcher);
+  }
 }
 
 /** Starts the embedded simulated cluster (3 metas, 5 replica servers); loaded only when needed. */
@@ -95,34 +104,4 @@ export async function runSimulatorCli(
   // The simulator's CLI reports failures through process.exitCode, as a bin would.
   const exitCode = process.exitCode;
   return typeof exitCode === 'number' ? exitCode : 0;
-}
-
-/** A background service the bot runs until it stops. */
-export interface BackgroundService {
-  stop(): Promise<void>;
-}
-
-/** What background services are built from (the runtime's parts). */
-export interface ServiceDeps {
-  store: unknown;
-  clusters: readonly unknown[];
-  config: unknown;
-  clock: unknown;
-  sinks: readonly unknown[];
-  logger: unknown;
-}
-
-/**
- * Starts the rebalance window scheduler of `src/actions` (a tick every minute), when that part is in this
- * build; undefined otherwise.
- */
-export async function startWindowScheduler(deps: ServiceDeps): Promise<BackgroundService | undefined> {
-  const actions = await optionalImport('../actions/index.js');
-  const Scheduler = actions?.['WindowScheduler'];
-  if (typeof Scheduler !== 'function') return undefined;
-  const scheduler = new (
-    Scheduler as new (options: ServiceDeps) => { start(everyMs?: number): void } & BackgroundService
-  )(deps);
-  scheduler.start();
-  return scheduler;
 }
