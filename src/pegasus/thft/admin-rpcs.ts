@@ -173,18 +173,26 @@ export const controlMetaRpc: RpcCodec<ControlMetaRequest, ControlMetaResponse> =
   },
   readResponse(reader) {
     let err: string | undefined;
-    let oldLevel: MetaLevelOrInvalid = 'invalid';
+    let rawLevel: number | undefined;
     readStruct(reader, (field) => {
       if (field.id === 1) {
         expectFieldType(field, TType.STRUCT, 'err');
         err = readErrorCode(reader);
       } else if (field.id === 2) {
         expectFieldType(field, TType.I32, 'old_level');
-        oldLevel = readMetaLevel(reader, 'old_level');
+        rawLevel = reader.i32();
       } else return false;
       return true;
     });
-    return { err: requireErr(err, 'configuration_meta_control_response'), oldLevel };
+    const checkedErr = requireErr(err, 'configuration_meta_control_response');
+    // A backup (ERR_FORWARD_TO_OTHERS) never fills old_level, so it arrives as the thrift default 0: only an
+    // ERR_OK answer must carry a real level.
+    if (checkedErr !== 'ERR_OK' || rawLevel === undefined) return { err: checkedErr, oldLevel: 'invalid' };
+    const oldLevel = metaLevelFromValue(rawLevel);
+    if (oldLevel === undefined) {
+      throw new ThftDecodeError('malformed', `old_level: unknown meta_function_level ${rawLevel}`);
+    }
+    return { err: checkedErr, oldLevel };
   },
 });
 

@@ -226,6 +226,12 @@ describe('decoding details', () => {
     expect(decoded).toMatchObject({ ok: false, error: { code: 'DECODE_ERROR', message: /meta_function_level 401/ } });
   });
 
+  it('reads a backup meta answer whose old_level is the thrift default 0', () => {
+    const backup = bytesFromNotation('0c0000 0c0001 00000015 "ERR_FORWARD_TO_OTHERS" 080002 00000000 00 00');
+    const decoded = decodeRpcResponse(controlMetaRpc, resultFrame(backup, 'RPC_CM_CONTROL_META_ACK'));
+    expect(decoded).toEqual({ ok: true, value: { err: 'ERR_FORWARD_TO_OTHERS', oldLevel: 'invalid' } });
+  });
+
   it('refuses a forged list size without allocating it', () => {
     const bytes = bytesFromNotation('0c0000 0c0001 00000006 "ERR_OK" 0f0005 0c7fffffff 00 00');
     const decoded = decodeQueryConfigResponse(resultFrame(bytes, 'RPC_CM_QUERY_PARTITION_CONFIG_BY_INDEX_ACK'));
