@@ -69,7 +69,9 @@ const health: HealthReport = {
   durationMs: 1,
 };
 
-function input(overrides: Partial<RuleInput> & { thresholds?: Partial<Thresholds> } = {}): RuleInput {
+function input(
+  overrides: Omit<Partial<RuleInput>, 'thresholds'> & { thresholds?: Partial<Thresholds> } = {},
+): RuleInput {
   return {
     now,
     health,
