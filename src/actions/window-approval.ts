@@ -31,7 +31,7 @@ import {
   zoneOf,
   type WindowDeps,
 } from './window-lifecycle.js';
-import { formatWindowSpan } from './window-time.js';
+import { formatWindowSpan, formatWindowTime } from './window-time.js';
 
 /** Stable codes of window refusals. */
 export const WindowCode = {
@@ -329,7 +329,11 @@ export async function openApprovedWindow(ctx: CommandContext, id: string): Promi
         'ok',
         `Rebalance window ${id} approved${by}: ${formatWindowSpan(current.start, current.end, tz)}`,
         [
-          `At ${formatWindowSpan(current.start, current.end, tz).split(' (')[0] ?? ''} the bot runs the pre-checks and sets lively; progress goes to a thread in the channel the request came from. To cancel: rebalance abort ${id}`,
+          `${
+            current.start.getTime() <= ctx.clock.now().getTime()
+              ? 'Within a minute'
+              : `At its start (${formatWindowTime(current.start, tz)} ${tz})`
+          } the bot checks that every replica server is ALIVE, every partition healthy and the cluster not frozen, then sets lively; progress goes to a thread in the channel the request came from. To cancel: rebalance abort ${id}`,
         ],
         ctx.clock.now(),
       ),
