@@ -46,6 +46,11 @@ export interface SimClusterOptions {
   utcOffsetMinutes?: number;
   /** `meta_function_level_on_start` (default `steady`). */
   levelOnStart?: MetaLevel;
+  /**
+   * Every process started when the simulation starts (as after a whole-cluster restart). By default the
+   * processes have been up for days, as in a cluster the bot meets, so a fresh simulator shows no restarts.
+   */
+  freshStart?: boolean;
 }
 
 /** A running simulated cluster. */
@@ -229,6 +234,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
     clusterName: options.clusterName ?? 'onebox',
     utcOffsetMinutes: options.utcOffsetMinutes ?? 0,
     levelOnStart: options.levelOnStart ?? 'steady',
+    freshStart: options.freshStart ?? false,
   });
   const servers = new Map<SimProcess, ProcessServer>();
   model.metas.forEach((m, i) => {

@@ -226,6 +226,8 @@ export interface ModelOptions {
   utcOffsetMinutes: number;
   /** Level every meta starts with (`meta_function_level_on_start`). */
   levelOnStart: MetaLevel;
+  /** Every process starts with the simulation instead of having been up for days. */
+  freshStart?: boolean;
 }
 
 const diskTotalMb = 1_843_200;
@@ -235,6 +237,14 @@ function port(address: string): number {
 }
 
 /** The state of one simulated cluster; advance it with `advance(ms)`. */
+/**
+ * How long a process has been up when the simulation starts: a cluster the bot meets has been running for
+ * days, so a fresh simulator must not look as if every server had just restarted. Deterministic per index.
+ */
+function processUptimeAtStartMs(index: number): number {
+  return 9 * 86_400_000 + ((index * 7919) % 1440) * 60_000;
+}
+
 export class ClusterModel {
   readonly metas: MetaServer[];
   readonly nodes: ReplicaServer[];
@@ -273,7 +283,7 @@ export class ClusterModel {
       address,
       port: port(address),
       up: true,
-      startWallMs: options.startWallMs,
+      startWallMs: options.startWallMs - (options.freshStart ? 0 : processUptimeAtStartMs(index)),
       version: options.pegasusVersion,
       faults: { slowMs: 0, hang: false },
       flagOverrides: new Map(),
@@ -290,7 +300,7 @@ export class ClusterModel {
       port: port(address),
       up: true,
       alive: true,
-      startWallMs: options.startWallMs,
+      startWallMs: options.startWallMs - (options.freshStart ? 0 : processUptimeAtStartMs(index + 100)),
       version: options.pegasusVersion,
       faults: { slowMs: 0, hang: false },
       flagOverrides: new Map(),

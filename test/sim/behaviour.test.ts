@@ -12,7 +12,12 @@ import { get, probe, thftExchange } from './sim-client.js';
 const running: SimCluster[] = [];
 
 async function start(options: SimClusterOptions = {}): Promise<SimCluster> {
-  const sim = await startSimCluster({ autoTick: false, clock: () => Date.UTC(2026, 2, 13), ...options });
+  const sim = await startSimCluster({
+    autoTick: false,
+    clock: () => Date.UTC(2026, 2, 13),
+    freshStart: true,
+    ...options,
+  });
   running.push(sim);
   return sim;
 }

@@ -18,7 +18,7 @@ describe('simulated cluster HTTP API (2.6)', () => {
   let replica: string;
 
   beforeAll(async () => {
-    sim = await startSimCluster({ autoTick: false, clock: () => start, seed: 7 });
+    sim = await startSimCluster({ autoTick: false, clock: () => start, seed: 7, freshStart: true });
     leader = sim.metaServers[0] ?? '';
     backup = sim.metaServers[1] ?? '';
     replica = sim.replicaServers[0] ?? '';

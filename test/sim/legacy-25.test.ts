@@ -17,6 +17,7 @@ describe('simulated Pegasus 2.5.0', () => {
 
   beforeAll(async () => {
     sim = await startSimCluster({
+      freshStart: true,
       autoTick: false,
       pegasusVersion: '2.5.0',
       clock: () => Date.UTC(2026, 2, 13),

@@ -64,7 +64,7 @@ describe('simulated cluster THFT RPC', () => {
   let backup: string;
 
   beforeAll(async () => {
-    sim = await startSimCluster({ autoTick: false, clock: () => Date.UTC(2026, 2, 13), seed: 3 });
+    sim = await startSimCluster({ autoTick: false, clock: () => Date.UTC(2026, 2, 13), seed: 3, freshStart: true });
     leader = sim.metaServers[0] ?? '';
     backup = sim.metaServers[2] ?? '';
   });
