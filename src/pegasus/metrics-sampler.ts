@@ -52,6 +52,7 @@ const replicaCountNames = [
 const serverGaugeNames = ['resident_mem_usage_mb', 'virtual_mem_usage_mb', 'network_server_sessions'];
 const diskGaugeNames = ['disk_capacity_total_mb', 'disk_capacity_avail_mb'];
 
+const replicaCountKeys = new Map(replicaCountNames.map((name) => [name, name.replace(/_replicas$/, '')]));
 const opByCounter = new Map<string, Op>(allOps.map((op) => [`${op}_requests`, op]));
 const opByLatency = new Map<string, Op>(allOps.map((op) => [`${op}_latency_ns`, op]));
 
@@ -102,7 +103,10 @@ export function serverGauges(text: string, endpoint: string): Result<Gauges, str
       if (name === 'resident_mem_usage_mb') out.residentMemMb = value;
       else if (name === 'virtual_mem_usage_mb') out.virtualMemMb = value;
       else if (name === 'network_server_sessions') out.sessions = value;
-      else if (replicaCountNames.includes(name)) out.replicas[name.replace(/_replicas$/, '')] = value;
+      else {
+        const short = replicaCountKeys.get(name);
+        if (short !== undefined) out.replicas[short] = value;
+      }
     } else if (type === 'disk') {
       if (name === 'disk_capacity_total_mb') out.diskTotalMb += value;
       else if (name === 'disk_capacity_avail_mb') out.diskAvailMb += value;
@@ -114,22 +118,30 @@ export function serverGauges(text: string, endpoint: string): Result<Gauges, str
 /** The first sample reduced to what the rate needs: per wanted replica, its counters in `allOps` order. */
 export interface CounterSample {
   timestampNs: bigint;
-  /** `<app>.<pidx>` → counter values (NaN where the metric was absent). */
-  counters: Map<string, Float64Array>;
+  /** `replicaKey(app, pidx)` → counter values (NaN where the metric was absent). */
+  counters: Map<number, Float64Array>;
 }
 
 const opIndex = new Map<Op, number>(allOps.map((op, i) => [op, i]));
-const replicaPrefix = 'replica@';
 
-/** Remembers the last entity id → `<app>.<pidx>` (metrics of one entity arrive together). */
-function replicaKeys(): (id: string) => string | undefined {
+/**
+ * A replica as one number (app id × 2^16 + pidx). Numbers, not strings cut from the body: a substring would
+ * keep its whole body alive for as long as the key lives.
+ */
+export function replicaKey(appId: number, pidx: number): number {
+  return appId * 65536 + pidx;
+}
+
+/** `replica@<app>.<pidx>` → its key, or undefined for another id; remembers the last id (metrics come grouped). */
+function replicaKeys(): (id: string) => number | undefined {
   let lastId = '';
-  let lastKey: string | undefined;
+  let lastKey: number | undefined;
   return (id) => {
-    if (id !== lastId) {
-      lastId = id;
-      lastKey = id.startsWith(replicaPrefix) ? id.slice(replicaPrefix.length) : undefined;
-    }
+    if (id === lastId) return lastKey;
+    lastId = id;
+    lastKey = undefined;
+    const match = /^replica@(\d+)\.(\d+)$/.exec(id);
+    if (match !== null) lastKey = replicaKey(Number(match[1]), Number(match[2]));
     return lastKey;
   };
 }
@@ -141,9 +153,9 @@ function replicaKeys(): (id: string) => string | undefined {
 export function counterSample(
   text: string,
   endpoint: string,
-  wanted: ReadonlySet<string>,
+  wanted: ReadonlySet<number>,
 ): Result<CounterSample, string> {
-  const counters = new Map<string, Float64Array>();
+  const counters = new Map<number, Float64Array>();
   const keyOf = replicaKeys();
   const scanned = scanMetrics(text, endpoint, (type, id, name, field, value) => {
     if (type !== 'replica' || field !== 'value') return;
@@ -164,10 +176,10 @@ export function primaryLoads(
   first: CounterSample,
   text: string,
   endpoint: string,
-  wanted: ReadonlySet<string>,
+  wanted: ReadonlySet<number>,
   fallbackSeconds: number,
 ): Result<ReplicaLoad[], string> {
-  const loads = new Map<string, ReplicaLoad>();
+  const loads = new Map<number, ReplicaLoad>();
   const pending: { load: ReplicaLoad; op: Op; value: number }[] = [];
   const keyOf = replicaKeys();
   const scanned = scanMetrics(text, endpoint, (type, id, name, field, value) => {
@@ -176,8 +188,15 @@ export function primaryLoads(
     if (key === undefined || !wanted.has(key)) return;
     let load = loads.get(key);
     if (load === undefined) {
-      const [appId = 0, pidx = 0] = key.split('.').map(Number);
-      load = { appId, pidx, qps: {}, p99Ns: {}, sstMb: 0, sstFiles: 0, memtableBytes: 0 };
+      load = {
+        appId: Math.floor(key / 65536),
+        pidx: key % 65536,
+        qps: {},
+        p99Ns: {},
+        sstMb: 0,
+        sstFiles: 0,
+        memtableBytes: 0,
+      };
       loads.set(key, load);
     }
     if (field === 'p99') {
@@ -195,7 +214,7 @@ export function primaryLoads(
   const deltaNs = scanned.value.timestampNs - first.timestampNs;
   const seconds = deltaNs > 0n ? Number(deltaNs) / 1e9 : fallbackSeconds;
   for (const { load, op, value } of pending) {
-    const start = first.counters.get(`${load.appId}.${load.pidx}`)?.[opIndex.get(op) ?? 0];
+    const start = first.counters.get(replicaKey(load.appId, load.pidx))?.[opIndex.get(op) ?? 0];
     // A counter that went down means the process restarted between the samples: no rate for it.
     if (start !== undefined && !Number.isNaN(start) && seconds > 0) load.qps[op] = Math.max(0, value - start) / seconds;
   }
@@ -204,25 +223,16 @@ export function primaryLoads(
 
 /** Samples one replica server twice, `intervalMs` apart; a failure is the reason it is unreachable. */
 export async function sampleNode(plan: NodePlan, options: MetricsSamplerOptions): Promise<Result<NodeSample, string>> {
-  const keys = plan.primaries.map((p) => `${p.appId}.${p.pidx}`);
-  const wanted = new Set(keys);
+  const wanted = new Set(plan.primaries.map((p) => replicaKey(p.appId, p.pidx)));
   const maxIds = options.maxIdsPerRequest ?? 256;
-  const ids = keys.length <= maxIds ? keys.map((k) => `replica@${k}`) : undefined;
-  const hasPrimaries = keys.length > 0;
+  const ids = wanted.size <= maxIds ? plan.primaries.map((p) => `replica@${p.appId}.${p.pidx}`) : undefined;
 
   const endpoint = `GET /metrics from ${plan.address}`;
   const startedAt = performance.now();
-  const [firstBody, serverBody] = await Promise.all([
-    hasPrimaries ? fetchBody(plan.address, replicaMetricsPath(ids, false), options) : Promise.resolve(undefined),
-    fetchBody(plan.address, serverMetricsPath, options),
-  ]);
-  if (firstBody !== undefined && !firstBody.ok) return firstBody;
-  if (!serverBody.ok) return serverBody;
-  const gauges = serverGauges(serverBody.value, endpoint);
-  if (!gauges.ok) return gauges;
-  if (firstBody === undefined) return { ok: true, value: { address: plan.address, ...gauges.value, primaries: [] } };
-  const first = counterSample(firstBody.value, endpoint, wanted);
-  if (!first.ok) return first;
+  const round = await firstRound(plan.address, endpoint, ids, wanted, options);
+  if (!round.ok) return round;
+  const { gauges, first } = round.value;
+  if (first === undefined) return { ok: true, value: { address: plan.address, ...gauges, primaries: [] } };
 
   const firstAt = performance.now();
   await (options.sleep ?? defaultSleep)(options.intervalMs);
@@ -230,9 +240,33 @@ export async function sampleNode(plan: NodePlan, options: MetricsSamplerOptions)
   if (!second.ok) return second;
   const fallbackSeconds =
     Math.max(performance.now() - firstAt, options.intervalMs, performance.now() - startedAt) / 1000;
-  const primaries = primaryLoads(first.value, second.value, endpoint, wanted, fallbackSeconds);
+  const primaries = primaryLoads(first, second.value, endpoint, wanted, fallbackSeconds);
   if (!primaries.ok) return primaries;
-  return { ok: true, value: { address: plan.address, ...gauges.value, primaries: primaries.value } };
+  return { ok: true, value: { address: plan.address, ...gauges, primaries: primaries.value } };
+}
+
+/**
+ * The first sample and the gauges, reduced before returning so that no body stays referenced while the node
+ * waits for its second sample (1,000 nodes × 100 KB otherwise).
+ */
+async function firstRound(
+  address: string,
+  endpoint: string,
+  ids: readonly string[] | undefined,
+  wanted: ReadonlySet<number>,
+  options: MetricsSamplerOptions,
+): Promise<Result<{ gauges: Gauges; first?: CounterSample }, string>> {
+  const [firstBody, serverBody] = await Promise.all([
+    wanted.size > 0 ? fetchBody(address, replicaMetricsPath(ids, false), options) : Promise.resolve(undefined),
+    fetchBody(address, serverMetricsPath, options),
+  ]);
+  if (firstBody !== undefined && !firstBody.ok) return firstBody;
+  if (!serverBody.ok) return serverBody;
+  const gauges = serverGauges(serverBody.value, endpoint);
+  if (!gauges.ok) return gauges;
+  if (firstBody === undefined) return { ok: true, value: { gauges: gauges.value } };
+  const first = counterSample(firstBody.value, endpoint, wanted);
+  return first.ok ? { ok: true, value: { gauges: gauges.value, first: first.value } } : first;
 }
 
 /** Samples every planned replica server concurrently; failures become `Unreachable` entries. */

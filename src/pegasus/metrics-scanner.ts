@@ -29,10 +29,6 @@ export type MetricVisitor = (
 
 const entitiesKey = /"entities"\s*:\s*\[/;
 const timestampPattern = /"timestamp_ns"\s*:\s*(\d+)/;
-// Keys of entities (`type`, `id`), metrics (`name`) and the numeric fields; attribute keys such as
-// `"table_id"` do not match because the quote must come right before the key.
-const tokenPattern =
-  /"(type|id|name)"\s*:\s*"((?:[^"\\]|\\.)*)"|"(value|p50|p90|p95|p99|p999)"\s*:\s*([^,}\]\s]+)|"(unit|desc)"\s*:\s*"(?:[^"\\]|\\.)*"/g;
 
 function badBody(
   endpoint: string,
@@ -68,39 +64,99 @@ export function scanMetrics(text: string, endpoint: string, visit: MetricVisitor
   }
   const digits = timestampPattern.exec(text.slice(0, start.index))?.[1];
   if (digits === undefined) return badBody(endpoint, 'timestamp_ns', 'expected an integer');
-  if (!/\]\s*\}\s*$/.test(text)) return badBody(endpoint, 'entities', 'the body is cut short');
+  if (!/\]\s*\}\s*$/.test(text.slice(-64))) return badBody(endpoint, 'entities', 'the body is cut short');
 
   let entityType: string | undefined;
   let entityId: string | undefined;
   let metric: string | undefined;
-  tokenPattern.lastIndex = start.index + start[0].length;
-  for (let m = tokenPattern.exec(text); m !== null; m = tokenPattern.exec(text)) {
-    const key = m[1];
-    if (key === 'type') {
-      // With `with_metric_fields=type` metrics carry a type too (Gauge, Counter …); entity types are lower case.
-      if (/^[A-Z]/.test(m[2] ?? '')) continue;
-      entityType = m[2];
-      entityId = undefined;
-      metric = undefined;
-    } else if (key === 'id') {
-      entityId = m[2];
-    } else if (key === 'name') {
-      metric = m[2];
-      if (entityType === undefined || entityId === undefined) {
-        return badBody(endpoint, `entities.metrics.${metric ?? ''}`, 'a metric outside an entity with a type and id');
-      }
-    } else if (m[3] !== undefined) {
-      const field = m[3];
-      const raw = m[4] ?? '';
-      const value = Number(raw);
-      if (metric === undefined || entityType === undefined || entityId === undefined) {
-        return badBody(endpoint, `entities.${field}`, 'a value outside a named metric');
-      }
-      if (raw === '' || Number.isNaN(value)) {
-        return badBody(endpoint, `entities[${entityId}].metrics[${metric}].${field}`, `expected a number, got ${raw}`);
-      }
-      visit(entityType, entityId, metric, field, value);
+  let problem: { field: string; what: string } | undefined;
+  const n = text.length;
+  // Jump from quote to quote (indexOf is native); only a string followed by `:` is a key, and only the keys
+  // below are read. Other values (attributes, units, descriptions) are skipped as plain strings.
+  let i = text.indexOf('"', start.index + start[0].length);
+  while (i >= 0 && i < n) {
+    const end = stringEnd(text, i);
+    if (end < 0) return badBody(endpoint, 'entities', 'the body is cut short');
+    let k = end + 1;
+    while (k < n && isSpace(text.charCodeAt(k))) k++;
+    if (text.charCodeAt(k) !== 58 /* : */) {
+      i = text.indexOf('"', end + 1);
+      continue;
     }
+    k++;
+    while (k < n && isSpace(text.charCodeAt(k))) k++;
+    const keyLength = end - i - 1;
+    const key = keyLength <= 5 ? text.slice(i + 1, end) : '';
+    if (key === 'type' || key === 'id' || key === 'name') {
+      if (text.charCodeAt(k) !== 34 /* " */) {
+        problem = { field: key, what: 'expected a string' };
+        break;
+      }
+      const valueEnd = stringEnd(text, k);
+      if (valueEnd < 0) return badBody(endpoint, 'entities', 'the body is cut short');
+      const value = text.slice(k + 1, valueEnd);
+      if (key === 'type') {
+        // With `with_metric_fields=type` metrics carry a type too (Gauge, Counter …); entity types are lower case.
+        const first = value.charCodeAt(0);
+        if (!(first >= 65 && first <= 90)) {
+          entityType = value;
+          entityId = undefined;
+          metric = undefined;
+        }
+      } else if (key === 'id') {
+        entityId = value;
+      } else {
+        metric = value;
+        if (entityType === undefined || entityId === undefined) {
+          problem = { field: `entities.metrics.${value}`, what: 'a metric outside an entity with a type and id' };
+          break;
+        }
+      }
+      i = text.indexOf('"', valueEnd + 1);
+      continue;
+    }
+    if (key === 'value' || key === 'p50' || key === 'p90' || key === 'p95' || key === 'p99' || key === 'p999') {
+      let e = k;
+      while (e < n && isNumberChar(text.charCodeAt(e))) e++;
+      const raw = text.slice(k, e);
+      const value = raw === '' ? Number.NaN : Number(raw);
+      if (metric === undefined || entityType === undefined || entityId === undefined) {
+        problem = { field: `entities.${key}`, what: 'a value outside a named metric' };
+        break;
+      }
+      if (Number.isNaN(value)) {
+        const got = text.slice(k, Math.min(n, k + 20)).split(/[,}\n]/)[0] ?? '';
+        problem = { field: `entities[${entityId}].metrics[${metric}].${key}`, what: `expected a number, got ${got}` };
+        break;
+      }
+      visit(entityType, entityId, metric, key, value);
+      i = text.indexOf('"', e);
+      continue;
+    }
+    i = text.indexOf('"', end + 1);
   }
+  if (problem !== undefined) return badBody(endpoint, problem.field, problem.what);
   return ok({ timestampNs: BigInt(digits) });
+}
+
+/** Index of the quote that closes the string opening at `open`, or -1 when the text ends first. */
+function stringEnd(text: string, open: number): number {
+  let j = text.indexOf('"', open + 1);
+  // A quote preceded by an odd number of backslashes is escaped.
+  while (j > 0) {
+    let backslashes = 0;
+    while (text.charCodeAt(j - 1 - backslashes) === 92) backslashes++;
+    if (backslashes % 2 === 0) return j;
+    j = text.indexOf('"', j + 1);
+  }
+  return -1;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+/** Digits, sign, decimal point and exponent. */
+function isNumberChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69;
 }

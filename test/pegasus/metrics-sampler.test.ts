@@ -5,6 +5,7 @@ import { buildLoadReport, type NodeSample, type Topology } from '../../src/pegas
 import {
   counterSample,
   primaryLoads,
+  replicaKey,
   replicaMetricsPath,
   sampleNode,
   sampleReplicaServers,
@@ -20,20 +21,20 @@ function body(timestamp: string, getRequests: number, putRequests = 0): string {
 
 const endpoint = 'GET /metrics from a:1';
 
-function first(text: string, wanted: ReadonlySet<string>): CounterSample {
+function first(text: string, wanted: ReadonlySet<number>): CounterSample {
   const sample = counterSample(text, endpoint, wanted);
   if (!sample.ok) throw new Error(sample.error);
   return sample.value;
 }
 
-function loads(from: CounterSample, text: string, wanted: ReadonlySet<string>) {
+function loads(from: CounterSample, text: string, wanted: ReadonlySet<number>) {
   const result = primaryLoads(from, text, endpoint, wanted, 1);
   if (!result.ok) throw new Error(result.error);
   return result.value;
 }
 
 describe('primaryLoads', () => {
-  const wanted = new Set(['2.0']);
+  const wanted = new Set([replicaKey(2, 0)]);
 
   it('divides by the exact Δtimestamp_ns even above 2^53', () => {
     // JSON numbers would round both stamps to multiples of 256 and get Δ wrong by up to 256 ns.
@@ -56,7 +57,7 @@ describe('primaryLoads', () => {
   });
 
   it('skips replicas that are not wanted (secondaries)', () => {
-    const other = new Set(['2.1']);
+    const other = new Set([replicaKey(2, 1)]);
     expect(first(body('1', 1), other).counters.size).toBe(0);
     expect(loads(first(body('1', 1), other), body('1000000001', 2), other)).toEqual([]);
   });
