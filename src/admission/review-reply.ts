@@ -85,7 +85,7 @@ function reviewFields(review: Review): { label: string; value: string }[] {
     { label: 'cluster', value: review.cluster },
     { label: 'partitions', value: String(review.partitionCount) },
     { label: 'replicas', value: String(review.replicaCount) },
-    { label: `disk at ${horizonLabel(review)}`, value: `${review.diskGb} GB` },
+    { label: `disk at ${horizonLabel(review)}`, value: `${review.diskGb.toLocaleString('en-US')} GB` },
     {
       label: 'disk runs out',
       value: runsOut === undefined ? 'not within 3 years' : runsOut === 0 ? 'now' : `after ${runsOut} months`,
