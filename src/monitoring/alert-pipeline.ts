@@ -791,8 +791,9 @@ export class AlertPipeline {
     const root = group.roots.find((r) => r.platform === platform && r.channelId === channelId);
     if (!root) {
       // The new root shows the whole current state, which covers every queued change.
-      await this.pace(platform, channelId, 'post');
-      const ref = await sink.post({ channelId }, groupRootReply(group, alerts, now, tz, known));
+      const ref = await this.paced(platform, channelId, 'post', () =>
+        sink.post({ channelId }, groupRootReply(group, alerts, now, tz, known)),
+      );
       const fresh = (await this.store.getAlertGroup(groupKey)) ?? group;
       await this.store.updateAlertGroup(groupKey, { roots: [...fresh.roots, ref], updatedAt: now });
       await this.store.completeAlertDeliveries(ids);
@@ -802,15 +803,17 @@ export class AlertPipeline {
     }
     const notes = usable.flatMap((p) => (p.quiet ? [] : p.notes));
     if (notes.length > 0) {
-      await this.pace(platform, channelId, 'post');
-      await sink.post({ channelId, threadOf: threadRef(root) }, changesReply(group, notes, now, tz, known));
+      await this.paced(platform, channelId, 'post', () =>
+        sink.post({ channelId, threadOf: threadRef(root) }, changesReply(group, notes, now, tz, known)),
+      );
       stats.posted++;
     }
     // The thread reply is out: from here a failure may only repeat the root edit, never the reply.
     await this.store.completeAlertDeliveries(ids);
     try {
-      await this.pace(platform, channelId, 'update');
-      await sink.update(root, groupRootReply(group, alerts, now, tz, known));
+      await this.paced(platform, channelId, 'update', () =>
+        sink.update(root, groupRootReply(group, alerts, now, tz, known)),
+      );
       stats.updated++;
     } catch (err) {
       await this.store.enqueueAlertDeliveries([
@@ -827,9 +830,11 @@ export class AlertPipeline {
     }
   }
 
-  private async pace(platform: Platform, channelId: string, kind: 'post' | 'update'): Promise<void> {
-    await this.pacer.acquire(`${platform}:${channelId}`);
-    this.observer.sinkCall?.(platform, channelId, kind);
+  private paced<T>(platform: Platform, channelId: string, kind: 'post' | 'update', send: () => Promise<T>): Promise<T> {
+    return this.pacer.run(`${platform}:${channelId}`, () => {
+      this.observer.sinkCall?.(platform, channelId, kind);
+      return send();
+    });
   }
 }
 

@@ -19,9 +19,10 @@ export const realPacerTimers: PacerTimers = {
     }),
 };
 
-/** Spaces calls per key by `minIntervalMs`. */
+/** Spaces calls per key by `minIntervalMs`, measured from when each call was let through. */
 export class ChannelPacer {
-  private readonly next = new Map<string, number>();
+  private readonly last = new Map<string, number>();
+  private readonly queues = new Map<string, Promise<void>>();
   readonly minIntervalMs: number;
   private readonly timers: PacerTimers;
 
@@ -30,11 +31,36 @@ export class ChannelPacer {
     this.timers = timers;
   }
 
-  /** Resolves when the caller may send on `key`; the slot is taken at once. */
+  /**
+   * Calls `send` when `key`'s turn has come (callers for one key go one by one, in order) and resolves to
+   * its result. The time is taken in the same step that starts `send`, so a busy process cannot squeeze two
+   * sends closer together than the interval.
+   */
+  run<T>(key: string, send: () => Promise<T>): Promise<T> {
+    let started: Promise<T> | undefined;
+    const turn = async (): Promise<void> => {
+      const last = this.last.get(key);
+      if (last !== undefined) {
+        const due = last + this.minIntervalMs;
+        // Timers may fire a little early against the wall clock: wait until the slot has really come.
+        for (let t = this.timers.now(); t < due; t = this.timers.now()) await this.timers.sleep(due - t);
+      }
+      this.last.set(key, this.timers.now());
+      started = send();
+    };
+    const next = (this.queues.get(key) ?? Promise.resolve()).then(turn);
+    this.queues.set(
+      key,
+      next.catch(() => undefined),
+    );
+    return next.then(() => {
+      if (!started) throw new Error('pacer: send was not started');
+      return started;
+    });
+  }
+
+  /** Resolves when the caller may send on `key` (for callers that cannot hand over the send itself). */
   async acquire(key: string): Promise<void> {
-    const now = this.timers.now();
-    const start = Math.max(now, this.next.get(key) ?? 0);
-    this.next.set(key, start + this.minIntervalMs);
-    if (start > now) await this.timers.sleep(start - now);
+    await this.run(key, () => Promise.resolve());
   }
 }
