@@ -108,14 +108,30 @@ async function createAndWait(
     replicaCount: review.replicaCount,
     ...(Object.keys(review.envs).length > 0 ? { envs: review.envs } : {}),
   });
-  if (!created.ok) {
-    return {
-      status: 'failed',
-      healthy: false,
-      note: `Creating the table failed: ${created.error.message} (${created.error.code}).`,
-    };
+  let appId: number;
+  let adopted = '';
+  if (created.ok) {
+    appId = created.value.appId;
+  } else {
+    // A retry after a lost answer (timeout) finds the table an earlier attempt created: keep it if it has the
+    // reviewed layout, rather than fail on ERR_APP_EXIST.
+    const existing = created.error.message.includes('ERR_APP_EXIST')
+      ? await cluster.api.tableDetail(application.tableName)
+      : undefined;
+    if (
+      !existing?.ok ||
+      existing.value.partitionCount !== review.partitionCount ||
+      existing.value.maxReplicaCount !== review.replicaCount
+    ) {
+      return {
+        status: 'failed',
+        healthy: false,
+        note: `Creating the table failed: ${created.error.message} (${created.error.code}).`,
+      };
+    }
+    appId = existing.value.appId;
+    adopted = ' It already existed with the reviewed layout (an earlier attempt created it).';
   }
-  const appId = created.value.appId;
   const deadline = ctx.clock.now().getTime() + settings.healthTimeoutMs;
   let last: TableDetail | undefined;
   let lastError: string | undefined;
@@ -128,7 +144,7 @@ async function createAndWait(
           status: 'created',
           appId,
           healthy: true,
-          note: `Created as app ${appId}: ${review.partitionCount} partitions × ${review.replicaCount} replicas, all healthy.`,
+          note: `Created as app ${appId}: ${review.partitionCount} partitions × ${review.replicaCount} replicas, all healthy.${adopted}`,
         };
       }
     } else {
@@ -145,7 +161,7 @@ async function createAndWait(
     status: 'created',
     appId,
     healthy: false,
-    note: `Created as app ${appId}, but after ${seconds} s only ${state}. Watch it with \`app ${application.tableName} -d\` and \`ls -d\`.`,
+    note: `Created as app ${appId}, but after ${seconds} s only ${state}. Watch it with \`app ${application.tableName} -d\` and \`ls -d\`.${adopted}`,
   };
 }
 

@@ -268,6 +268,24 @@ describe('a table application from Slack', () => {
     ]);
   });
 
+  it('keeps a table an earlier attempt created with the reviewed layout, and fails on any other', async () => {
+    await submit();
+    fake.addTable('user_session', 8, 3);
+    const clash = await decide(people.admin, 'Approve');
+    expect(clash.text).toContain(
+      'Creating the table failed: ERR_APP_EXIST: table user_session already exists (RPC_ERROR).',
+    );
+    fake.tables.splice(
+      fake.tables.findIndex((t) => t.name === 'user_session'),
+      1,
+    );
+    const earlier = fake.addTable('user_session', 16, 3);
+    const adopted = await decide(people.admin, 'Approve');
+    expect(adopted.status).toBe('ok');
+    expect(adopted.text?.join(' ')).toMatch(/It already existed with the reviewed layout/);
+    expect(await stored()).toMatchObject({ status: 'created', appId: earlier.appId });
+  });
+
   it('stops waiting for health after the timeout, on the injected clock', async () => {
     await submit();
     fake.failWith('tableDetail', { code: 'TIMEOUT', message: 'no answer from the meta server' });
