@@ -35,7 +35,7 @@ describe('viewCommands', () => {
   it('rejects unknown flags with the accepted ones, and arguments where none are taken', () => {
     expect(parseLine(healthCommand, 'health -x')).toMatchObject({
       ok: false,
-      error: { code: 'BAD_INPUT', message: expect.stringContaining('Accepted flags: none') as unknown },
+      error: { code: 'BAD_INPUT', message: expect.stringContaining('Accepted flags: --chart') as unknown },
     });
     const extra = parseLine(getMetaLevelCommand, 'get_meta_level lively');
     expect(extra.ok).toBe(false);
