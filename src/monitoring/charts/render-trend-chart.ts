@@ -36,6 +36,9 @@ export interface TrendChartSpec {
   height?: number;
   /** Time zone of the time axis (default UTC). */
   timeZone?: string;
+  /** The period shown (default: from the first to the last point), so that missing history shows as such. */
+  from?: number | Date;
+  to?: number | Date;
 }
 
 let registered = false;
@@ -135,8 +138,11 @@ export function renderTrendChart(spec: TrendChartSpec): Uint8Array {
 
   const times = spec.series.flatMap((s) => s.points.map(timeOf)).filter(Number.isFinite);
   const empty = times.length === 0;
-  const min = empty ? 0 : Math.min(...times);
-  const max = empty ? 1 : Math.max(...times);
+  const asMs = (t: number | Date | undefined) => (t instanceof Date ? t.getTime() : t);
+  const min = asMs(spec.from) ?? (empty ? 0 : Math.min(...times));
+  const max = asMs(spec.to) ?? (empty ? min + 1 : Math.max(...times));
+  // Without points or a given period there is no time to label.
+  const labelTimes = !empty || spec.from !== undefined;
   const span = Math.max(max - min, minuteMs);
 
   const datasets: ChartDataset<'line', { x: number; y: number | null }[]>[] = spec.series.map((s, i) => {
@@ -178,14 +184,16 @@ export function renderTrendChart(spec: TrendChartSpec): Uint8Array {
         x: {
           type: 'linear',
           min,
-          max: empty ? 1 : min + span,
+          max: min + span,
           title: { display: true, text: `time (${timeZone})`, color: '#555555' },
           afterBuildTicks: (axis) => {
-            if (!empty) axis.ticks = timeTicks(min, min + span, timeZone).map((value) => ({ value }));
+            if (labelTimes) {
+              axis.ticks = timeTicks(min, min + span, timeZone).map((value) => ({ value }));
+            }
           },
           ticks: {
             color: '#444444',
-            callback: (value) => (empty ? '' : formatTick(Number(value), span, timeZone)),
+            callback: (value) => (labelTimes ? formatTick(Number(value), span, timeZone) : ''),
           },
           grid: { color: '#e5e5e5' },
         },

@@ -94,6 +94,8 @@ export async function trendChartAttachment(
   const data = renderTrendChart({
     title: options.title,
     series,
+    from: options.since,
+    to: options.until,
     ...(options.subtitle !== undefined ? { subtitle: options.subtitle } : {}),
     ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
   });
@@ -152,4 +154,43 @@ export async function withTrendChart(reply: Reply, deps: TrendChartDeps, hours =
     };
   }
   return { ...reply, attachments: [...(reply.attachments ?? []), attachment] };
+}
+
+/** What `alertTrendChart` needs to know about an alert. */
+export interface AlertChartRequest {
+  cluster: string;
+  /** The alert's subject: a table, a node `host:port`, `<table> read|write`, or `cluster`. */
+  subject?: string;
+  now: Date;
+  /** Hours of history (default: what the minute samples cover). */
+  hours?: number;
+  timeZone?: string;
+}
+
+/**
+ * The trend chart for an alert thread: the table or node the alert is about when the load history has it
+ * (a trailing `read` / `write` of the subject is ignored), else the whole cluster; undefined without history.
+ */
+export async function alertTrendChart(store: Store, request: AlertChartRequest): Promise<ReplyAttachment | undefined> {
+  const hours = request.hours ?? healthChartHours;
+  const until = request.now;
+  const since = new Date(until.getTime() - hours * 3_600_000);
+  const base = { cluster: request.cluster, since, until, ...(request.timeZone ? { timeZone: request.timeZone } : {}) };
+  const subject = request.subject?.replace(/ (read|write)$/, '');
+  if (subject !== undefined && subject !== 'cluster') {
+    for (const scope of ['table', 'node'] as const) {
+      const chart = await trendChartAttachment(store, {
+        ...base,
+        scope,
+        subject,
+        title: `${request.cluster} ${scope} ${subject}: QPS and P99, last ${hours} hours`,
+      });
+      if (chart) return chart;
+    }
+  }
+  return await trendChartAttachment(store, {
+    ...base,
+    title: `${request.cluster}: QPS and P99, last ${hours} hours`,
+    subtitle: 'all tables: QPS summed over primaries, P99 of the worst table',
+  });
 }

@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { healthCommand } from '../../../src/commands/views/health-command.js';
 import {
+  alertTrendChart,
   loadTrendSeries,
   resolutionFor,
   trendChartAttachment,
@@ -117,6 +118,19 @@ describe('trend series from the SQLite store', () => {
     expect(chart?.filename).toBe('trend-onebox-127.0.0.1_34801.png');
     expect(chart?.contentType).toBe('image/png');
     expect([...(chart?.data.slice(1, 4) ?? [])]).toEqual([0x50, 0x4e, 0x47]);
+  });
+
+  it('alertTrendChart draws the alert subject (table or node, read/write suffix ignored), else the cluster', async () => {
+    expect(await alertTrendChart(store, { cluster: 'onebox', subject: 'orders read', now })).toBeUndefined();
+    await fillHistory(20);
+    const table = await alertTrendChart(store, { cluster: 'onebox', subject: 'orders read', now });
+    expect(table?.filename).toBe('trend-onebox-orders.png');
+    const node = await alertTrendChart(store, { cluster: 'onebox', subject: '127.0.0.1:34801', now });
+    expect(node?.filename).toBe('trend-onebox-127.0.0.1_34801.png');
+    const unknown = await alertTrendChart(store, { cluster: 'onebox', subject: 'no-such-table', now });
+    expect(unknown?.filename).toBe('trend-onebox.png');
+    // Different subjects, different pictures.
+    expect(Buffer.from(table?.data ?? []).equals(Buffer.from(node?.data ?? []))).toBe(false);
   });
 
   it('withTrendChart keeps the reply when the store cannot be read, with a note', async () => {
