@@ -1,7 +1,8 @@
 /**
  * `connections [-i ms]`: client sessions per server (replica servers, and meta servers when the client samples
  * them) against the session thresholds. Per-remote-host counts (the guide's `ss`/`netstat` check) come from an
- * injected `ConnectionsPerHostCounter`; without one the view says they are not configured.
+ * injected `ConnectionsPerHostCounter`, by default `ss` as the cluster's `connectionsCommand` says
+ * (src/monitoring/connections); a cluster without one gets a note that they are not configured.
  */
 import {
   checkConnectionsPerHost,
@@ -32,11 +33,11 @@ export interface ConnectionsParams {
 
 /** How to build the `connections` command. */
 export interface ConnectionsCommandOptions {
-  /** Counts connections per remote host on the server hosts (e.g. with `ss`); absent means not configured. */
+  /** Counts connections per remote host on the server hosts; default: `ss` per the cluster's `connectionsCommand`. */
   countPerHost?: ConnectionsPerHostCounter;
   /** Rows of the per-host table, busiest first (default 20). */
   topHosts?: number;
-  /** Use the counter only for clusters that set `connectionsCommand` (the default command's `ss` counter). */
+  /** Use the counter only for clusters that set `connectionsCommand` (default: true for the `ss` counter). */
   onlyWhenConfigured?: boolean;
 }
 
@@ -47,6 +48,8 @@ function severityOf(sessions: number, warn: number, crit: number): string {
 /** Builds the `connections` command, with the per-remote-host counter when one is configured. */
 export function createConnectionsCommand(options: ConnectionsCommandOptions = {}): CommandSpec<ConnectionsParams> {
   const topHosts = options.topHosts ?? 20;
+  const countPerHost = options.countPerHost ?? createSsConnectionsCounter();
+  const onlyWhenConfigured = options.onlyWhenConfigured ?? options.countPerHost === undefined;
   return {
     name: 'connections',
     summary: 'Client sessions per server against the thresholds (and per remote host when configured)',
@@ -65,8 +68,7 @@ export function createConnectionsCommand(options: ConnectionsCommandOptions = {}
     async run(ctx, params) {
       const command = commandLine('connections', params.intervalMs !== undefined && `-i ${params.intervalMs}`);
       const api = ctx.cluster.api;
-      const counter =
-        options.onlyWhenConfigured && !countsConnections(ctx.cluster.config) ? undefined : options.countPerHost;
+      const counter = onlyWhenConfigured && !countsConnections(ctx.cluster.config) ? undefined : countPerHost;
       // The per-host count runs beside the load sample: it only needs the server list.
       const perHost: Promise<Result<RemoteHostConnections[]> | undefined> = counter
         ? api.listNodes().then((nodes) =>
@@ -144,7 +146,4 @@ export function createConnectionsCommand(options: ConnectionsCommandOptions = {}
 }
 
 /** The `connections` command: per-host counts with `ss` for clusters that set `connectionsCommand`. */
-export const connectionsCommand = createConnectionsCommand({
-  countPerHost: createSsConnectionsCounter(),
-  onlyWhenConfigured: true,
-});
+export const connectionsCommand = createConnectionsCommand();
