@@ -8,7 +8,10 @@ import { fail, ok, type Result } from '../result.js';
 /** What a server answered. */
 export interface HttpAnswer {
   status: number;
+  /** The body as text (empty when `raw` carries it). */
   body: string;
+  /** The body as received, for a 200 answer to a `binary` request. */
+  raw?: Uint8Array;
   /** The `Location` header of a redirect. */
   location?: string;
   /** Body bytes as received (for the `bytesFetched` figure). */
@@ -22,6 +25,8 @@ export type FetchLike = typeof fetch;
 export interface HttpGetOptions {
   fetch: FetchLike;
   timeoutMs: number;
+  /** Keep a 200 body as bytes (large `/metrics` bodies are scanned without becoming strings). */
+  binary?: boolean;
 }
 
 /** Formats a duration the way people read it: `5s`, `1.5s`, `300ms`. */
@@ -75,8 +80,14 @@ export async function httpGet(address: string, path: string, options: HttpGetOpt
   const signal = AbortSignal.timeout(options.timeoutMs);
   try {
     const response = await options.fetch(`http://${address}${path}`, { redirect: 'manual', signal });
-    const body = await response.text();
-    const answer: HttpAnswer = { status: response.status, body, bytes: Buffer.byteLength(body) };
+    let answer: HttpAnswer;
+    if (options.binary === true && response.status === 200) {
+      const raw = new Uint8Array(await response.arrayBuffer());
+      answer = { status: response.status, body: '', raw, bytes: raw.byteLength };
+    } else {
+      const body = await response.text();
+      answer = { status: response.status, body, bytes: Buffer.byteLength(body) };
+    }
     const location = response.headers.get('location');
     if (location !== null) answer.location = location;
     return ok(answer);

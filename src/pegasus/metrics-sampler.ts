@@ -14,8 +14,8 @@ import { allOps, type NodeSample, type Op, type ReplicaLoad } from './load-repor
 import { scanMetrics } from './metrics-scanner.js';
 import type { Result } from '../result.js';
 
-/** GETs a path from one server (with its deadline and byte counting). */
-export type ServerGet = (address: string, path: string) => Promise<Result<HttpAnswer>>;
+/** GETs a path from one server (with its deadline and byte counting); `binary` keeps a 200 body as bytes. */
+export type ServerGet = (address: string, path: string, binary?: boolean) => Promise<Result<HttpAnswer>>;
 
 /** What the sampler needs. */
 export interface MetricsSamplerOptions {
@@ -85,17 +85,17 @@ async function fetchBody(
   address: string,
   path: string,
   options: MetricsSamplerOptions,
-): Promise<Result<string, string>> {
-  const answer = await options.limit(() => options.get(address, path));
+): Promise<Result<Uint8Array | string, string>> {
+  const answer = await options.limit(() => options.get(address, path, true));
   const reason = reasonOf(path, answer);
   if (reason !== undefined || !answer.ok) return { ok: false, error: reason ?? 'no answer' };
-  return { ok: true, value: answer.value.body };
+  return { ok: true, value: answer.value.raw ?? answer.value.body };
 }
 
 type Gauges = Omit<NodeSample, 'address' | 'primaries'>;
 
 /** Reads server and disk gauges (memory, sessions, replica counts, disk space summed over disks). */
-export function serverGauges(text: string, endpoint: string): Result<Gauges, string> {
+export function serverGauges(text: string | Uint8Array, endpoint: string): Result<Gauges, string> {
   const out: Gauges = { residentMemMb: 0, virtualMemMb: 0, sessions: 0, diskTotalMb: 0, diskAvailMb: 0, replicas: {} };
   const scanned = scanMetrics(text, endpoint, (type, _id, name, field, value) => {
     if (field !== 'value') return;
@@ -151,7 +151,7 @@ function replicaKeys(): (id: string) => number | undefined {
  * node during the interval.
  */
 export function counterSample(
-  text: string,
+  text: string | Uint8Array,
   endpoint: string,
   wanted: ReadonlySet<number>,
 ): Result<CounterSample, string> {
@@ -174,7 +174,7 @@ export function counterSample(
 /** Computes each primary's load from the first sample's counters and the second body. */
 export function primaryLoads(
   first: CounterSample,
-  text: string,
+  text: string | Uint8Array,
   endpoint: string,
   wanted: ReadonlySet<number>,
   fallbackSeconds: number,

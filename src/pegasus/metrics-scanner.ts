@@ -41,20 +41,31 @@ function badBody(
   );
 }
 
-/** Scans a `/metrics` body; returns the exact `timestamp_ns` (its digits, not a rounded double). */
-export function scanMetrics(text: string, endpoint: string, visit: MetricVisitor): Result<{ timestampNs: bigint }> {
-  const start = entitiesKey.exec(text);
+const quote = 34;
+const backslash = 92;
+
+/** Scans a `/metrics` body (text, or the raw bytes as received); returns the exact `timestamp_ns`. */
+export function scanMetrics(
+  body: string | Uint8Array,
+  endpoint: string,
+  visit: MetricVisitor,
+): Result<{ timestampNs: bigint }> {
+  // Bytes, not a string: a round reads hundreds of megabytes, and bytes stay outside the JS heap.
+  const buf =
+    typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const head = buf.toString('utf8', 0, Math.min(buf.length, 4096));
+  const start = entitiesKey.exec(head);
   if (start === null) {
-    const layout = text.trimStart().startsWith('[') ? ' (the 2.5.0 array layout)' : '';
+    const layout = head.trimStart().startsWith('[') ? ' (the 2.5.0 array layout)' : '';
     return badBody(endpoint, 'entities', `expected an array of entities${layout}`);
   }
   let envelope: unknown;
   try {
-    envelope = JSON.parse(`${text.slice(0, start.index)}"entities": []}`);
+    envelope = JSON.parse(`${head.slice(0, start.index)}"entities": []}`);
   } catch {
     return fail(
       'BAD_RESPONSE',
-      `${endpoint} did not answer JSON (got ${JSON.stringify(text.slice(0, 80))}); is this a Pegasus server of a supported version?`,
+      `${endpoint} did not answer JSON (got ${JSON.stringify(head.slice(0, 80))}); is this a Pegasus server of a supported version?`,
     );
   }
   const checked = metricsEnvelopeSchema.safeParse(envelope);
@@ -62,48 +73,50 @@ export function scanMetrics(text: string, endpoint: string, visit: MetricVisitor
     const issue = checked.error.issues[0];
     return badBody(endpoint, issue?.path.map(String).join('.') ?? 'timestamp_ns', issue?.message ?? 'unexpected');
   }
-  const digits = timestampPattern.exec(text.slice(0, start.index))?.[1];
+  const digits = timestampPattern.exec(head.slice(0, start.index))?.[1];
   if (digits === undefined) return badBody(endpoint, 'timestamp_ns', 'expected an integer');
-  if (!/\]\s*\}\s*$/.test(text.slice(-64))) return badBody(endpoint, 'entities', 'the body is cut short');
+  if (!/\]\s*\}\s*$/.test(buf.toString('latin1', Math.max(0, buf.length - 64)))) {
+    return badBody(endpoint, 'entities', 'the body is cut short');
+  }
 
+  const strings = new StringCache(buf);
   let entityType: string | undefined;
   let entityId: string | undefined;
   let metric: string | undefined;
   let problem: { field: string; what: string } | undefined;
-  const n = text.length;
+  const n = buf.length;
   // Jump from quote to quote (indexOf is native); only a string followed by `:` is a key, and only the keys
   // below are read. Other values (attributes, units, descriptions) are skipped as plain strings.
-  let i = text.indexOf('"', start.index + start[0].length);
+  let i = buf.indexOf(quote, Buffer.byteLength(head.slice(0, start.index + start[0].length)));
   while (i >= 0 && i < n) {
-    const end = stringEnd(text, i);
+    const end = stringEnd(buf, i);
     if (end < 0) return badBody(endpoint, 'entities', 'the body is cut short');
     let k = end + 1;
-    while (k < n && isSpace(text.charCodeAt(k))) k++;
-    if (text.charCodeAt(k) !== 58 /* : */) {
-      i = text.indexOf('"', end + 1);
+    while (k < n && isSpace(buf[k] ?? 0)) k++;
+    if (buf[k] !== 58 /* : */) {
+      i = buf.indexOf(quote, end + 1);
       continue;
     }
     k++;
-    while (k < n && isSpace(text.charCodeAt(k))) k++;
-    const keyLength = end - i - 1;
-    const key = keyLength <= 5 ? text.slice(i + 1, end) : '';
-    if (key === 'type' || key === 'id' || key === 'name') {
-      if (text.charCodeAt(k) !== 34 /* " */) {
-        problem = { field: key, what: 'expected a string' };
+    while (k < n && isSpace(buf[k] ?? 0)) k++;
+    const key = keyOf(buf, i + 1, end);
+    if (key === Key.Type || key === Key.Id || key === Key.Name) {
+      if (buf[k] !== quote) {
+        problem = { field: keyNames[key] ?? '', what: 'expected a string' };
         break;
       }
-      const valueEnd = stringEnd(text, k);
+      const valueEnd = stringEnd(buf, k);
       if (valueEnd < 0) return badBody(endpoint, 'entities', 'the body is cut short');
-      const value = text.slice(k + 1, valueEnd);
-      if (key === 'type') {
+      const value = strings.get(k + 1, valueEnd);
+      if (key === Key.Type) {
         // With `with_metric_fields=type` metrics carry a type too (Gauge, Counter …); entity types are lower case.
-        const first = value.charCodeAt(0);
+        const first = buf[k + 1] ?? 0;
         if (!(first >= 65 && first <= 90)) {
           entityType = value;
           entityId = undefined;
           metric = undefined;
         }
-      } else if (key === 'id') {
+      } else if (key === Key.Id) {
         entityId = value;
       } else {
         metric = value;
@@ -112,42 +125,110 @@ export function scanMetrics(text: string, endpoint: string, visit: MetricVisitor
           break;
         }
       }
-      i = text.indexOf('"', valueEnd + 1);
+      i = buf.indexOf(quote, valueEnd + 1);
       continue;
     }
-    if (key === 'value' || key === 'p50' || key === 'p90' || key === 'p95' || key === 'p99' || key === 'p999') {
+    if (key !== Key.Other) {
       let e = k;
-      while (e < n && isNumberChar(text.charCodeAt(e))) e++;
-      const raw = text.slice(k, e);
-      const value = raw === '' ? Number.NaN : Number(raw);
+      while (e < n && isNumberChar(buf[e] ?? 0)) e++;
+      const value = parseNumber(buf, k, e);
+      const field = keyNames[key] ?? '';
       if (metric === undefined || entityType === undefined || entityId === undefined) {
-        problem = { field: `entities.${key}`, what: 'a value outside a named metric' };
+        problem = { field: `entities.${field}`, what: 'a value outside a named metric' };
         break;
       }
       if (Number.isNaN(value)) {
-        const got = text.slice(k, Math.min(n, k + 20)).split(/[,}\n]/)[0] ?? '';
-        problem = { field: `entities[${entityId}].metrics[${metric}].${key}`, what: `expected a number, got ${got}` };
+        const got = buf.toString('utf8', k, Math.min(n, k + 20)).split(/[,}\n]/)[0] ?? '';
+        problem = { field: `entities[${entityId}].metrics[${metric}].${field}`, what: `expected a number, got ${got}` };
         break;
       }
-      visit(entityType, entityId, metric, key, value);
-      i = text.indexOf('"', e);
+      visit(entityType, entityId, metric, field, value);
+      i = buf.indexOf(quote, e);
       continue;
     }
-    i = text.indexOf('"', end + 1);
+    i = buf.indexOf(quote, end + 1);
   }
   if (problem !== undefined) return badBody(endpoint, problem.field, problem.what);
   return ok({ timestampNs: BigInt(digits) });
 }
 
-/** Index of the quote that closes the string opening at `open`, or -1 when the text ends first. */
-function stringEnd(text: string, open: number): number {
-  let j = text.indexOf('"', open + 1);
+/** The keys the scanner reads. */
+const Key = { Other: 0, Type: 1, Id: 2, Name: 3, Value: 4, P50: 5, P90: 6, P95: 7, P99: 8, P999: 9 } as const;
+type KeyCode = (typeof Key)[keyof typeof Key];
+const keyNames: readonly string[] = ['', 'type', 'id', 'name', 'value', 'p50', 'p90', 'p95', 'p99', 'p999'];
+
+/** Whether the bytes at `from` spell `word` (ASCII). */
+function spells(buf: Buffer, from: number, word: string): boolean {
+  for (let j = 0; j < word.length; j++) if (buf[from + j] !== word.charCodeAt(j)) return false;
+  return true;
+}
+
+const keysByLength = new Map<number, [string, KeyCode][]>();
+for (const [code, name] of keyNames.entries()) {
+  if (code === Key.Other) continue;
+  const list = keysByLength.get(name.length) ?? [];
+  list.push([name, code as KeyCode]);
+  keysByLength.set(name.length, list);
+}
+
+/** Which key the bytes in [from, to) spell, without making a string. */
+function keyOf(buf: Buffer, from: number, to: number): KeyCode {
+  const candidates = keysByLength.get(to - from);
+  if (candidates === undefined) return Key.Other;
+  for (const [name, code] of candidates) if (spells(buf, from, name)) return code;
+  return Key.Other;
+}
+
+/** Interns the strings of a body (metric names repeat thousands of times) so each is made once. */
+class StringCache {
+  private readonly buf: Buffer;
+  private readonly byHash = new Map<number, string>();
+
+  constructor(buf: Buffer) {
+    this.buf = buf;
+  }
+
+  get(from: number, to: number): string {
+    let hash = to - from;
+    for (let j = from; j < to; j++) hash = (Math.imul(hash, 31) + (this.buf[j] ?? 0)) | 0;
+    const cached = this.byHash.get(hash);
+    if (cached?.length === to - from && this.matches(cached, from)) return cached;
+    const made = this.buf.toString('utf8', from, to);
+    this.byHash.set(hash, made);
+    return made;
+  }
+
+  private matches(s: string, from: number): boolean {
+    for (let j = 0; j < s.length; j++) if (s.charCodeAt(j) !== this.buf[from + j]) return false;
+    return true;
+  }
+}
+
+/** A JSON number in [from, to): integers by hand (the common case), anything else through `Number`. */
+function parseNumber(buf: Buffer, from: number, to: number): number {
+  if (from >= to) return Number.NaN;
+  let value = 0;
+  let j = from;
+  const negative = buf[j] === 45;
+  if (negative) j++;
+  if (j >= to || to - j > 15) return Number(buf.toString('latin1', from, to));
+  for (; j < to; j++) {
+    const c = buf[j] ?? 0;
+    if (c < 48 || c > 57) return Number(buf.toString('latin1', from, to));
+    value = value * 10 + (c - 48);
+  }
+  return negative ? -value : value;
+}
+
+/** Index of the quote that closes the string opening at `open`, or -1 when the body ends first. */
+function stringEnd(buf: Buffer, open: number): number {
+  let j = buf.indexOf(quote, open + 1);
   // A quote preceded by an odd number of backslashes is escaped.
   while (j > 0) {
     let backslashes = 0;
-    while (text.charCodeAt(j - 1 - backslashes) === 92) backslashes++;
+    while (buf[j - 1 - backslashes] === backslash) backslashes++;
     if (backslashes % 2 === 0) return j;
-    j = text.indexOf('"', j + 1);
+    j = buf.indexOf(quote, j + 1);
   }
   return -1;
 }

@@ -172,8 +172,8 @@ class PegasusClient implements PegasusApi {
 
   // ---- plumbing ----
 
-  private get(address: string, path: string): Promise<Result<HttpAnswer>> {
-    return httpGet(address, path, { fetch: this.fetchFn, timeoutMs: this.timeoutMs });
+  private get(address: string, path: string, binary = false): Promise<Result<HttpAnswer>> {
+    return httpGet(address, path, { fetch: this.fetchFn, timeoutMs: this.timeoutMs, binary });
   }
 
   /** GETs a `/meta/*` path from the leader and parses a 200 body; other statuses are `BAD_RESPONSE`. */
@@ -333,8 +333,8 @@ class PegasusClient implements PegasusApi {
     const rpcBytesBefore = this.rpc?.bytesRead;
     // Without a byte counter on the RPC client, count the remote commands' text instead.
     const onRpcText = rpcBytesBefore === undefined ? (n: number) => (bytes += n) : undefined;
-    const countedGet = async (address: string, path: string): Promise<Result<HttpAnswer>> => {
-      const answer = await this.get(address, path);
+    const countedGet = async (address: string, path: string, binary = false): Promise<Result<HttpAnswer>> => {
+      const answer = await this.get(address, path, binary);
       if (answer.ok) bytes += answer.value.bytes;
       return answer;
     };
@@ -477,7 +477,7 @@ class PegasusClient implements PegasusApi {
   }
 
   private async sampleMetas(
-    get: (address: string, path: string) => Promise<Result<HttpAnswer>>,
+    get: (address: string, path: string, binary?: boolean) => Promise<Result<HttpAnswer>>,
     onBytes: ((n: number) => void) | undefined,
   ): Promise<{ stats: MetaStats[]; unreachable: Unreachable[] }> {
     const rpc = this.rpc;

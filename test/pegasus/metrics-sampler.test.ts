@@ -88,8 +88,8 @@ describe('sampling replica servers', () => {
   const options = (extra: Partial<MetricsSamplerOptions> = {}): MetricsSamplerOptions & { bytes: () => number } => {
     let bytes = 0;
     return {
-      get: async (address, path) => {
-        const answer = await httpGet(address, path, { fetch, timeoutMs: 500 });
+      get: async (address, path, binary) => {
+        const answer = await httpGet(address, path, { fetch, timeoutMs: 500, ...(binary === true ? { binary } : {}) });
         if (answer.ok) bytes += answer.value.bytes;
         return answer;
       },
