@@ -691,7 +691,7 @@ export class AlertPipeline {
   private async drain(stats: DeliveryStats): Promise<void> {
     for (;;) {
       const now = this.clock.now().getTime();
-      const queued = await this.store.listAlertDeliveries({ limit: 1000 });
+      const queued = await this.store.listAlertDeliveries({ limit: 10_000 });
       const byChannel = new Map<string, AlertDelivery[]>();
       for (const d of queued) {
         const key = `${d.platform}\u0000${d.channelId}`;

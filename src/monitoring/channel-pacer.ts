@@ -33,8 +33,8 @@ export class ChannelPacer {
 
   /**
    * Calls `send` when `key`'s turn has come (callers for one key go one by one, in order) and resolves to
-   * its result. The time is taken in the same step that starts `send`, so a busy process cannot squeeze two
-   * sends closer together than the interval.
+   * its result. The time is taken right after `send` started, in the same step, so a busy process cannot
+   * squeeze two sends closer together than the interval.
    */
   run<T>(key: string, send: () => Promise<T>): Promise<T> {
     let started: Promise<T> | undefined;
@@ -45,8 +45,10 @@ export class ChannelPacer {
         // Timers may fire a little early against the wall clock: wait until the slot has really come.
         for (let t = this.timers.now(); t < due; t = this.timers.now()) await this.timers.sleep(due - t);
       }
-      this.last.set(key, this.timers.now());
       started = send();
+      // Stamped after `send` has begun (building the message may take a while): the next one starts a full
+      // interval after this one really went out.
+      this.last.set(key, this.timers.now());
     };
     const next = (this.queues.get(key) ?? Promise.resolve()).then(turn);
     this.queues.set(
