@@ -116,7 +116,7 @@ export interface PegasusClientOptions {
   rpc?: MetaRpcLike | false;
   clock?: Clock;
   logger?: Logger;
-  /** `/meta/app?…&detail` requests in flight to the leader during `load()` (default 16). */
+  /** Partition-map requests (RPC `query_cfg` or `/meta/app?…&detail`) in flight to the leader in `load()` (default 16). */
   metaConcurrency?: number;
   /** Waits between samples (tests inject a fast one). */
   sleep?: (ms: number) => Promise<void>;
@@ -143,6 +143,8 @@ class PegasusClient implements PegasusApi {
   private readonly timeoutMs: number;
   private readonly fetchFn: FetchLike;
   private readonly rpc: MetaRpcLike | undefined;
+  /** Only an RPC client made here is closed by `close()`; an injected one belongs to the caller. */
+  private readonly ownsRpc: boolean;
   private readonly limit: LimitFunction;
   private readonly metaLimit: LimitFunction;
   private readonly intervalMs: number;
@@ -157,6 +159,7 @@ class PegasusClient implements PegasusApi {
     this.metaServers = options.metaServers.map((s) => s.trim()).filter((s) => s.length > 0);
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.fetchFn = options.fetch ?? globalThis.fetch;
+    this.ownsRpc = options.rpc === undefined;
     this.rpc =
       options.rpc === false
         ? undefined
@@ -544,7 +547,7 @@ class PegasusClient implements PegasusApi {
 
   async close(): Promise<void> {
     this.versions.clear();
-    await this.rpc?.close?.();
+    if (this.ownsRpc) await this.rpc?.close?.();
   }
 }
 
