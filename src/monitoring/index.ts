@@ -4,7 +4,7 @@
  *
  * Wiring, in the composition root:
  *   const metrics = new BotMetrics();
- *   const store = observeStore(runtime.store, metrics);          // optional: counts store errors
+ *   const { store } = runtime;                                   // the plain store: failures are counted inside
  *   const monitoring = createMonitoring({ config, clusters, store, clock, sinks, logger, metrics });
  *   registerAlertButtons(runtime.dispatcher);                   // Ack / Silence buttons
  *   const dispatcher = observeDispatcher(runtime.dispatcher, metrics, (n) => catalog.find(n) !== undefined);

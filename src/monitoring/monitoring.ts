@@ -10,7 +10,7 @@ import type { Config } from '../config/config.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import { AlertPipeline } from './alert-pipeline.js';
-import { BotMetrics } from './bot-metrics.js';
+import { BotMetrics, observeStore } from './bot-metrics.js';
 import type { ChannelPacer } from './channel-pacer.js';
 import type { HostStatsSource } from './host-stats.js';
 import { Inspector } from './inspector.js';
@@ -50,8 +50,10 @@ const attached = new WeakMap<Store, Monitoring>();
 export function createMonitoring(options: MonitoringOptions): Monitoring {
   const logger = options.logger ?? silentLogger();
   const metrics = options.metrics ?? new BotMetrics();
+  // Failures of the store under inspections and alerts count in pegasus_chatops_store_errors_total.
+  const store = observeStore(options.store, metrics);
   const pipeline = new AlertPipeline({
-    store: options.store,
+    store,
     clock: options.clock,
     config: options.config,
     sinks: options.sinks,
@@ -61,7 +63,7 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
   });
   const inspector = new Inspector({
     clusters: options.clusters,
-    store: options.store,
+    store,
     clock: options.clock,
     config: options.config,
     pipeline,

@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { AlertPipeline } from './alert-pipeline.js';
 import { receiveAlertmanager } from './alertmanager-webhook.js';
-import type { BotMetrics } from './bot-metrics.js';
+import { observeStore, type BotMetrics } from './bot-metrics.js';
 import { lastInspectionKey, type LastInspection } from './inspector.js';
 
 /** What the ops server serves from. */
@@ -22,6 +22,7 @@ export interface OpsServerOptions {
   /** Interface to listen on (default: all). */
   host?: string;
   config: Pick<Config, 'clusters' | 'defaultCluster' | 'alertmanagerToken'>;
+  /** The plain store (its failures are counted here; do not pass one already wrapped by `observeStore`). */
   store: Store;
   clock: Clock;
   metrics: BotMetrics;
@@ -101,8 +102,10 @@ async function clusterStates(options: OpsServerOptions): Promise<{ name: string;
 }
 
 /** Starts the ops server; resolves once it listens. */
-export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
-  const { metrics, logger } = options;
+export async function startOpsServer(given: OpsServerOptions): Promise<OpsServer> {
+  const { metrics, logger } = given;
+  // A store that does not answer here counts in pegasus_chatops_store_errors_total too.
+  const options: OpsServerOptions = { ...given, store: observeStore(given.store, metrics) };
   const started = options.clock.now().getTime();
   const limit = options.maxBodyBytes ?? 5 * 1024 * 1024;
 
@@ -143,7 +146,6 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       for (const c of await clusterStates(options)) if (c.last) reachable[c.name] = c.last.reachable;
       gauges.clusterReachable = reachable;
     } catch (err) {
-      // The store's own error counter already counts it when the store is observed; say so in the logs too.
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'metrics: the store did not answer');
     }
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });

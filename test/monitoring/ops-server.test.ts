@@ -82,7 +82,7 @@ describe('ops server', () => {
       port: 0,
       host: '127.0.0.1',
       config,
-      store,
+      store: raw,
       clock,
       metrics,
       pipeline,
@@ -138,6 +138,7 @@ describe('ops server', () => {
     res = await fetch(`${server.url}/healthz`);
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ status: 'down', store: { ok: false } });
+    expect(metrics.storeErrors.get()).toBe(1);
     raw = new SqliteStore({ filename: ':memory:', clock });
   });
 
