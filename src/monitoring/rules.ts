@@ -371,7 +371,7 @@ export function evaluateIops(input: RuleInput): RuleEvaluation[] {
       );
     }
   }
-  if (rows.length === 0) {
+  if (rows.length === 0 && (compared > 0 || quiet > 0 || learning === 0)) {
     rows.push(
       row(
         ruleIds.iopsChange,
@@ -431,7 +431,7 @@ export function evaluateP99Spikes(input: RuleInput): RuleEvaluation[] {
       );
     }
   }
-  if (rows.length === 0) {
+  if (rows.length === 0 && (compared > 0 || learning === 0)) {
     rows.push(
       row(
         ruleIds.p99Spike,

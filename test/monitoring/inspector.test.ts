@@ -82,7 +82,7 @@ describe('Inspector', () => {
     expect(rules.size).toBe(21);
     expect(r.evaluations.filter((e) => e.verdict === 'warn' || e.verdict === 'crit')).toEqual([]);
     expect(verdicts(r, 'cpu')).toEqual(['cluster=no data']);
-    expect(verdicts(r, 'iops_change')).toEqual(['cluster=ok', 'cluster=learning']);
+    expect(verdicts(r, 'iops_change')).toEqual(['cluster=learning']);
     expect(r.changes).toEqual([]);
     expect(sink.calls).toEqual([]);
     expect(await store.getState('inspect:last:prod')).toMatchObject({ reachable: true, status: 'ok', firing: 0 });
