@@ -118,6 +118,9 @@ export const quietAfterFlaps = 2;
 /** Resolved alerts shown in a root, and listed by `alerts`, for this long. */
 export const recentlyResolvedMs = 24 * 3_600_000;
 
+/** Resolved alerts are kept this long (for `alerts`, flap detection and audits), then forgotten. */
+export const resolvedRetentionMs = 7 * 86_400_000;
+
 /** Stable codes of the pipeline's refusals. */
 export const AlertCode = {
   unknownGroup: 'UNKNOWN_ALERT',
@@ -630,6 +633,11 @@ export class AlertPipeline {
     });
   }
 
+  /** Forgets alerts resolved more than `resolvedRetentionMs` ago (bounded history); resolves to how many. */
+  prune(): Promise<number> {
+    return this.serial(() => this.store.pruneAlerts(new Date(this.clock.now().getTime() - resolvedRetentionMs)));
+  }
+
   /** Starts delivering soon (coalesced with a delivery already running). */
   kick(): void {
     void this.deliver().catch((err: unknown) => {
@@ -667,12 +675,19 @@ export class AlertPipeline {
   start(everyMs = 5000): void {
     if (this.timer) return;
     let reminderAt = 0;
+    let pruneAt = 0;
     this.timer = setInterval(() => {
       const now = Date.now();
       if (now >= reminderAt) {
         reminderAt = now + 60_000;
         void this.remind().catch((err: unknown) => {
           this.logger.error({ err }, 'alert reminders failed');
+        });
+      }
+      if (now >= pruneAt) {
+        pruneAt = now + 3_600_000;
+        void this.prune().catch((err: unknown) => {
+          this.logger.error({ err }, 'pruning old alerts failed');
         });
       }
       this.kick();

@@ -396,6 +396,20 @@ describe('AlertPipeline', () => {
     ).toEqual(['D-default', 'D-prod']);
   });
 
+  it('forgets resolved alerts after the retention, never firing ones', async () => {
+    const p = pipeline();
+    await p.observeInspection('prod', [unalive('n1:1'), unalive('n2:1')], all);
+    for (let i = 0; i < 2; i++) {
+      clock.advance(minute);
+      await p.observeInspection('prod', [unalive('n1:1')], all);
+    }
+    clock.advance(6 * 86_400_000);
+    expect(await p.prune()).toBe(0);
+    clock.advance(86_400_000 + minute);
+    expect(await p.prune()).toBe(1);
+    expect((await store.listAlerts({})).map((a) => a.subject)).toEqual(['n1:1']);
+  });
+
   it('prints on the console when no chat platform is configured', async () => {
     const consoleSink = new RecordingSink('console');
     const config = loadConfig({ PEGASUS_META_SERVERS: '127.0.0.1:34601', PEGASUS_CLUSTER_NAME: 'prod' });
