@@ -21,6 +21,7 @@ import type { Actor, MessageRef, Platform } from '../commands/command.js';
 import { defaultThresholds, type Config, type Thresholds } from '../config/config.js';
 import { formatDuration } from '../config/duration.js';
 import type { Logger } from '../logger.js';
+import type { ReplyAttachment } from '../replies/reply.js';
 import { fail, ok, type Result } from '../result.js';
 import type { AlertDelivery, AlertGroup, AlertRecord, AlertSource, AlertStatus, Store } from '../store/store.js';
 import {
@@ -105,6 +106,11 @@ export interface AlertPipelineOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   observer?: PipelineObserver;
+  /**
+   * Files for a new thread's root (e.g. a trend chart of the table or node an alert is about). Optional
+   * garnish: a failure is logged and the root is posted without them.
+   */
+  rootAttachments?: (group: AlertGroup, alerts: readonly AlertRecord[], now: Date) => Promise<ReplyAttachment[]>;
 }
 
 /** Silences last from 30 minutes to 24 hours. */
@@ -177,6 +183,7 @@ export class AlertPipeline {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly observer: PipelineObserver;
+  private readonly rootAttachments: AlertPipelineOptions['rootAttachments'];
   private chain: Promise<unknown> = Promise.resolve();
   private delivering: Promise<DeliveryStats> | undefined;
   private again = false;
@@ -193,6 +200,7 @@ export class AlertPipeline {
     this.retryBaseMs = options.retryBaseMs ?? 5000;
     this.retryMaxMs = options.retryMaxMs ?? 300_000;
     this.observer = options.observer ?? {};
+    this.rootAttachments = options.rootAttachments;
   }
 
   /** The thresholds (damping, flapping, reminders) of a cluster; defaults for one the config does not name. */
@@ -806,8 +814,10 @@ export class AlertPipeline {
     const root = group.roots.find((r) => r.platform === platform && r.channelId === channelId);
     if (!root) {
       // The new root shows the whole current state, which covers every queued change.
+      const rootReply = groupRootReply(group, alerts, now, tz, known);
+      const files = await this.attachmentsFor(group, alerts, now);
       const ref = await this.paced(platform, channelId, 'post', () =>
-        sink.post({ channelId }, groupRootReply(group, alerts, now, tz, known)),
+        sink.post({ channelId }, files.length > 0 ? { ...rootReply, attachments: files } : rootReply),
       );
       const fresh = (await this.store.getAlertGroup(groupKey)) ?? group;
       await this.store.updateAlertGroup(groupKey, { roots: [...fresh.roots, ref], updatedAt: now });
@@ -842,6 +852,20 @@ export class AlertPipeline {
         },
       ]);
       throw err;
+    }
+  }
+
+  private async attachmentsFor(
+    group: AlertGroup,
+    alerts: readonly AlertRecord[],
+    now: Date,
+  ): Promise<ReplyAttachment[]> {
+    if (!this.rootAttachments) return [];
+    try {
+      return await this.rootAttachments(group, alerts, now);
+    } catch (err) {
+      this.logger.warn({ err, group: group.key }, 'attachments for an alert thread failed; posting without them');
+      return [];
     }
   }
 

@@ -9,7 +9,7 @@ import type { ClusterHandle } from '../commands/command-spec.js';
 import type { Config } from '../config/config.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
-import { AlertPipeline } from './alert-pipeline.js';
+import { AlertPipeline, type AlertPipelineOptions } from './alert-pipeline.js';
 import { BotMetrics, observeStore } from './bot-metrics.js';
 import type { ChannelPacer } from './channel-pacer.js';
 import type { HostStatsSource } from './host-stats.js';
@@ -42,6 +42,8 @@ export interface MonitoringOptions {
   pacer?: ChannelPacer;
   /** Milliseconds between the two load samples of an inspection (default 1000). */
   sampleIntervalMs?: number;
+  /** Files for a new alert thread's root, e.g. a trend chart (see `AlertPipelineOptions.rootAttachments`). */
+  rootAttachments?: AlertPipelineOptions['rootAttachments'];
 }
 
 const attached = new WeakMap<Store, Monitoring>();
@@ -60,6 +62,7 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
     logger: logger.child({ part: 'alerts' }),
     observer: metrics.pipelineObserver(),
     ...(options.pacer ? { pacer: options.pacer } : {}),
+    ...(options.rootAttachments ? { rootAttachments: options.rootAttachments } : {}),
   });
   const inspector = new Inspector({
     clusters: options.clusters,

@@ -410,6 +410,34 @@ describe('AlertPipeline', () => {
     expect((await store.listAlerts({})).map((a) => a.subject)).toEqual(['n1:1']);
   });
 
+  it('attaches files to a new root when asked, and posts without them when that fails', async () => {
+    let fail = false;
+    const p = new AlertPipeline({
+      store,
+      clock,
+      config: configWith({}),
+      sinks: [slack],
+      logger: silentLogger(),
+      pacer: new ChannelPacer(0),
+      rootAttachments: async (group, alerts) => {
+        if (fail) throw new Error('no canvas');
+        return [{ filename: `${group.rule}.png`, contentType: 'image/png', data: new Uint8Array([alerts.length]) }];
+      },
+    });
+    await p.observeInspection('prod', [unalive('n1:1')], all);
+    await p.deliver();
+    expect(slack.roots()[0]?.reply.attachments).toEqual([
+      { filename: 'node_unalive.png', contentType: 'image/png', data: new Uint8Array([1]) },
+    ]);
+    fail = true;
+    await p.observeInspection('prod', [unalive('n1:1'), memory('n3:1')], all);
+    await p.deliver();
+    expect(slack.roots()).toHaveLength(2);
+    expect(slack.roots()[1]?.reply.attachments).toBeUndefined();
+    // Thread replies and root edits carry no files.
+    expect(slack.calls.filter((c) => c.reply.attachments).length).toBe(1);
+  });
+
   it('prints on the console when no chat platform is configured', async () => {
     const consoleSink = new RecordingSink('console');
     const config = loadConfig({ PEGASUS_META_SERVERS: '127.0.0.1:34601', PEGASUS_CLUSTER_NAME: 'prod' });
