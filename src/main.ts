@@ -12,7 +12,9 @@ import { createSlackAdapter } from '../adapters/slack/slack-adapter.js';
 import { createRuntime, simulatedCluster, type Runtime } from './cli/create-runtime.js';
 import { startSimulator, type SimHandle } from './cli/late-modules.js';
 import { WindowScheduler } from './actions/index.js';
+import { alertTrendChart } from './monitoring/charts/trend-series.js';
 import { BotMetrics, createMonitoring, observeDispatcher, startOpsServer } from './monitoring/index.js';
+import { prometheusHostStats } from './monitoring/prometheus/node-resources.js';
 import type { Dispatcher } from './commands/command.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createLogger, type Logger } from './logger.js';
@@ -201,7 +203,28 @@ export async function main(io: MainIo = processIo()): Promise<number> {
     scheduler.start();
     running.push({ name: 'window scheduler', stop: () => scheduler.stop() });
     const metrics = new BotMetrics();
-    const monitoring = createMonitoring({ config, clusters, store, clock, sinks, logger, metrics });
+    const monitoring = createMonitoring({
+      config,
+      clusters,
+      store,
+      clock,
+      sinks,
+      logger,
+      metrics,
+      // CPU, memory, disk and network per host come from node_exporter through Prometheus when it is configured.
+      ...(config.prometheusUrl ? { hostStats: prometheusHostStats(config.prometheusUrl) } : {}),
+      // A new alert thread opens with the trend of what it is about (QPS and P99 over the last hours).
+      rootAttachments: async (group, alerts, now) => {
+        const subject = alerts[0]?.subject;
+        const chart = await alertTrendChart(store, {
+          cluster: group.cluster,
+          now,
+          timeZone: config.timezone,
+          ...(subject !== undefined ? { subject } : {}),
+        });
+        return chart ? [chart] : [];
+      },
+    });
     monitoring.start();
     running.push({ name: 'monitoring', stop: () => monitoring.stop() });
     if (config.opsPort !== undefined) {
