@@ -66,7 +66,14 @@ const requestId = (what: string): OptionDef => ({
 });
 
 const topLevel: readonly SubcommandDef[] = [
-  { name: 'health', description: 'Every routine check at once, worst first', options: [cluster] },
+  {
+    name: 'health',
+    description: 'Every routine check at once, worst first',
+    options: [
+      { name: 'chart', description: 'Attach a QPS and P99 chart (--chart)', kind: 'boolean', flag: '--chart' },
+      cluster,
+    ],
+  },
   { name: 'cluster_info', description: 'Meta leader, level and cluster keys', options: [cluster] },
   { name: 'ls', description: 'Tables (detail: partition health)', options: [detail, cluster] },
   { name: 'nodes', description: 'Replica servers (detail: replica counts)', options: [detail, cluster] },
@@ -186,7 +193,24 @@ const alerts: GroupDef = {
   ],
 };
 
-const groups: readonly GroupDef[] = [rebalance, alerts];
+const applications: GroupDef = {
+  group: 'applications',
+  description: 'Table applications',
+  subcommands: [
+    {
+      name: 'list',
+      description: 'Applications, newest first',
+      options: [{ name: 'status', description: 'Only this status', kind: 'string', flag: '--status' }, cluster],
+    },
+    {
+      name: 'show',
+      description: 'One application and its review',
+      options: [{ name: 'id', description: 'Application id', kind: 'string', required: true }, cluster],
+    },
+  ],
+};
+
+const groups: readonly GroupDef[] = [rebalance, alerts, applications];
 
 const helpTopics = [...topLevel.map((s) => s.name), ...groups.map((g) => g.group)];
 

@@ -42,6 +42,9 @@ describe('interactionToCommandLine', () => {
     expect(line('rebalance plan', { duration: '3h' })).toBe('rebalance plan --duration 3h');
     expect(line('rebalance list', { all: true })).toBe('rebalance list --all');
     expect(line('rebalance status', { id: 'w-2' })).toBe('rebalance status w-2');
+    expect(line('applications show', { id: 'app-3' })).toBe('applications show app-3');
+    expect(line('applications list', { status: 'submitted' })).toBe('applications list --status submitted');
+    expect(line('health', { chart: true })).toBe('health --chart');
     expect(line('alerts silence', { group: 'nodes_alive', duration: '2h' })).toBe('alerts silence nodes_alive 2h');
   });
 
