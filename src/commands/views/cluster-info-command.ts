@@ -4,9 +4,8 @@
  */
 import { checkCluster, formatBalanceOperations } from '../../diagnostics/check-cluster.js';
 import { levelSummary } from '../../diagnostics/run-health.js';
-import { ok } from '../../result.js';
 import type { CommandSpec } from '../command-spec.js';
-import { checkArgs, failureReply, readRemembered, viewReply } from './view-support.js';
+import { failureReply, parseNoArgs, readRemembered, viewReply } from './view-support.js';
 
 const usage = 'cluster_info';
 
@@ -18,10 +17,7 @@ export const clusterInfoCommand: CommandSpec<Record<string, never>> = {
   examples: ['cluster_info'],
   group: 'cluster',
   risk: () => 'read',
-  parse(args) {
-    const checked = checkArgs(args, { flags: [], usage });
-    return checked.ok ? ok({}) : checked;
-  },
+  parse: (args) => parseNoArgs(args, usage),
   async run(ctx) {
     const api = ctx.cluster.api;
     const [info, stored, metas, remembered] = await Promise.all([

@@ -20,9 +20,9 @@ import {
   isConnectionsUnavailable,
 } from '../../monitoring/connections/count-connections.js';
 import type { Finding, ReplyTable } from '../../replies/reply.js';
-import { ok, type Result } from '../../result.js';
+import type { Result } from '../../result.js';
 import type { CommandSpec } from '../command-spec.js';
-import { checkArgs, commandLine, failureReply, intervalFlag, viewReply } from './view-support.js';
+import { commandLine, failureReply, parseIntervalOnly, viewReply } from './view-support.js';
 
 const usage = 'connections [-i <ms>]';
 
@@ -58,13 +58,7 @@ export function createConnectionsCommand(options: ConnectionsCommandOptions = {}
     group: 'nodes',
     valueFlags: ['i'],
     risk: () => 'read',
-    parse(args) {
-      const checked = checkArgs(args, { flags: ['i'], usage });
-      if (!checked.ok) return checked;
-      const interval = intervalFlag(args, usage);
-      if (!interval.ok) return interval;
-      return ok(interval.value !== undefined ? { intervalMs: interval.value } : {});
-    },
+    parse: (args) => parseIntervalOnly(args, usage),
     async run(ctx, params) {
       const command = commandLine('connections', params.intervalMs !== undefined && `-i ${params.intervalMs}`);
       const api = ctx.cluster.api;

@@ -4,9 +4,8 @@
  */
 import { checkMetaLevel } from '../../diagnostics/check-cluster.js';
 import { levelSummary } from '../../diagnostics/run-health.js';
-import { ok } from '../../result.js';
 import type { CommandSpec } from '../command-spec.js';
-import { checkArgs, failureReply, readRemembered, viewReply } from './view-support.js';
+import { failureReply, parseNoArgs, readRemembered, viewReply } from './view-support.js';
 
 const usage = 'get_meta_level';
 
@@ -18,10 +17,7 @@ export const getMetaLevelCommand: CommandSpec<Record<string, never>> = {
   examples: ['get_meta_level'],
   group: 'cluster',
   risk: () => 'read',
-  parse(args) {
-    const checked = checkArgs(args, { flags: [], usage });
-    return checked.ok ? ok({}) : checked;
-  },
+  parse: (args) => parseNoArgs(args, usage),
   async run(ctx) {
     const api = ctx.cluster.api;
     const [stored, info, remembered] = await Promise.all([api.getMetaLevel(), api.clusterInfo(), readRemembered(ctx)]);

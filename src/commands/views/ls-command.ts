@@ -4,9 +4,8 @@
  */
 import { checkTableCount, checkTableHealth } from '../../diagnostics/check-tables.js';
 import { plural } from '../../diagnostics/format.js';
-import { ok } from '../../result.js';
 import type { CommandSpec } from '../command-spec.js';
-import { booleanFlag, checkArgs, commandLine, failureReply, readRemembered, viewReply } from './view-support.js';
+import { commandLine, failureReply, parseDetailOnly, readRemembered, viewReply } from './view-support.js';
 
 const usage = 'ls [-d]';
 
@@ -24,12 +23,7 @@ export const lsCommand: CommandSpec<LsParams> = {
   examples: ['ls', 'ls -d'],
   group: 'tables',
   risk: () => 'read',
-  parse(args) {
-    const checked = checkArgs(args, { flags: ['d'], usage });
-    if (!checked.ok) return checked;
-    const detail = booleanFlag(args, 'd', usage);
-    return detail.ok ? ok({ detail: detail.value }) : detail;
-  },
+  parse: (args) => parseDetailOnly(args, usage),
   async run(ctx, params) {
     const command = commandLine('ls', params.detail && '-d');
     const [tables, remembered] = await Promise.all([ctx.cluster.api.listTables(), readRemembered(ctx)]);

@@ -3,9 +3,8 @@
  * primary and secondary counts; findings on liveness (freeze advice past the ratio) and, with `-d`, skew.
  */
 import { checkNodesAlive, checkSkew } from '../../diagnostics/check-nodes.js';
-import { ok } from '../../result.js';
 import type { CommandSpec } from '../command-spec.js';
-import { booleanFlag, checkArgs, commandLine, failureReply, viewReply } from './view-support.js';
+import { commandLine, failureReply, parseDetailOnly, viewReply } from './view-support.js';
 
 const usage = 'nodes [-d]';
 
@@ -23,12 +22,7 @@ export const nodesCommand: CommandSpec<NodesParams> = {
   examples: ['nodes', 'nodes -d'],
   group: 'nodes',
   risk: () => 'read',
-  parse(args) {
-    const checked = checkArgs(args, { flags: ['d'], usage });
-    if (!checked.ok) return checked;
-    const detail = booleanFlag(args, 'd', usage);
-    return detail.ok ? ok({ detail: detail.value }) : detail;
-  },
+  parse: (args) => parseDetailOnly(args, usage),
   async run(ctx, params) {
     const command = commandLine('nodes', params.detail && '-d');
     const api = ctx.cluster.api;

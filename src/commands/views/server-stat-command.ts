@@ -13,10 +13,9 @@ import {
   formatQps,
   plural,
 } from '../../diagnostics/format.js';
-import { ok } from '../../result.js';
 import type { ReplyTable } from '../../replies/reply.js';
 import type { CommandSpec } from '../command-spec.js';
-import { checkArgs, commandLine, failureReply, intervalFlag, viewReply } from './view-support.js';
+import { commandLine, failureReply, parseIntervalOnly, viewReply } from './view-support.js';
 
 const usage = 'server_stat [-i <ms>]';
 
@@ -35,13 +34,7 @@ export const serverStatCommand: CommandSpec<ServerStatParams> = {
   group: 'nodes',
   valueFlags: ['i'],
   risk: () => 'read',
-  parse(args) {
-    const checked = checkArgs(args, { flags: ['i'], usage });
-    if (!checked.ok) return checked;
-    const interval = intervalFlag(args, usage);
-    if (!interval.ok) return interval;
-    return ok(interval.value !== undefined ? { intervalMs: interval.value } : {});
-  },
+  parse: (args) => parseIntervalOnly(args, usage),
   async run(ctx, params) {
     const command = commandLine('server_stat', params.intervalMs !== undefined && `-i ${params.intervalMs}`);
     const load = await ctx.cluster.api.load(params.intervalMs !== undefined ? { intervalMs: params.intervalMs } : {});

@@ -64,6 +64,29 @@ export function intervalFlag(args: ParsedArgs, usage: string): Result<number | u
   return ok(ms);
 }
 
+/** Parses a view that takes no arguments and no flags. */
+export function parseNoArgs(args: ParsedArgs, usage: string): Result<Record<string, never>> {
+  const checked = checkArgs(args, { flags: [], usage });
+  return checked.ok ? ok({}) : checked;
+}
+
+/** Parses a view whose only option is `-d` (more detail). */
+export function parseDetailOnly(args: ParsedArgs, usage: string): Result<{ detail: boolean }> {
+  const checked = checkArgs(args, { flags: ['d'], usage });
+  if (!checked.ok) return checked;
+  const detail = booleanFlag(args, 'd', usage);
+  return detail.ok ? ok({ detail: detail.value }) : detail;
+}
+
+/** Parses a view whose only option is `-i <ms>` (the sampling interval). */
+export function parseIntervalOnly(args: ParsedArgs, usage: string): Result<{ intervalMs?: number }> {
+  const checked = checkArgs(args, { flags: ['i'], usage });
+  if (!checked.ok) return checked;
+  const interval = intervalFlag(args, usage);
+  if (!interval.ok) return interval;
+  return ok(interval.value !== undefined ? { intervalMs: interval.value } : {});
+}
+
 /** The headline of a view: `prod: 1 critical — 4/5 replica servers alive`, or just the facts when all is ok. */
 export function viewTitle(ctx: CommandContext, findings: readonly Finding[], facts: string): string {
   const counts = countsText(findings);
