@@ -267,24 +267,24 @@ export function createDispatcher(deps: DispatcherDeps): CoreDispatcher {
     return { describe, warnings };
   }
 
-  async function requestConfirmation(
+  /** Stores a pending confirmation or approval of a resolved command and audits the request. */
+  async function createPendingRequest(
     cmd: IncomingCommand,
     p: Prepared,
-    ctx: CommandContext,
-    rule: RiskRule,
-  ): Promise<Reply> {
-    const { describe, warnings } = await describeAndPreflight(p, ctx);
+    kind: PendingAction['kind'],
+    requiredRole: PendingAction['requiredRole'],
+  ): Promise<PendingAction> {
     const now = clock.now();
     const pending: PendingAction = {
       id: newId(),
-      kind: 'confirmation',
+      kind,
       command: p.normalized,
       cluster: p.cluster.name,
       params: p.params,
       risk: p.risk,
       requestedBy: cmd.actor,
       channelId: cmd.channelId,
-      requiredRole: rule.role === 'viewer' ? 'operator' : rule.role,
+      requiredRole,
       createdAt: now,
       expiresAt: new Date(now.getTime() + config.approvalTtlMs),
       status: 'pending',
@@ -295,12 +295,36 @@ export function createDispatcher(deps: DispatcherDeps): CoreDispatcher {
       actor: cmd.actor,
       channelId: cmd.channelId,
       cluster: p.cluster.name,
-      event: 'confirm_requested',
+      event: kind === 'confirmation' ? 'confirm_requested' : 'approval_requested',
       command: p.normalized,
       args: p.params,
       outcome: 'pending',
       ref: pending.id,
     });
+    return pending;
+  }
+
+  /** Audits the refusal of a resolved command. */
+  function auditRefusal(cmd: IncomingCommand, p: Prepared, code: string): Promise<void> {
+    return audit({
+      actor: cmd.actor,
+      channelId: cmd.channelId,
+      cluster: p.cluster.name,
+      event: 'refused',
+      command: p.normalized,
+      args: p.params,
+      outcome: `refused: ${code}`,
+    });
+  }
+
+  async function requestConfirmation(
+    cmd: IncomingCommand,
+    p: Prepared,
+    ctx: CommandContext,
+    rule: RiskRule,
+  ): Promise<Reply> {
+    const { describe, warnings } = await describeAndPreflight(p, ctx);
+    const pending = await createPendingRequest(cmd, p, 'confirmation', rule.role === 'viewer' ? 'operator' : rule.role);
     return confirmationReply(pending, describe, warnings, tz);
   }
 
@@ -311,33 +335,7 @@ export function createDispatcher(deps: DispatcherDeps): CoreDispatcher {
     rule: RiskRule,
   ): Promise<Reply> {
     const { describe, warnings } = await describeAndPreflight(p, ctx);
-    const now = clock.now();
-    const pending: PendingAction = {
-      id: newId(),
-      kind: 'approval',
-      command: p.normalized,
-      cluster: p.cluster.name,
-      params: p.params,
-      risk: p.risk,
-      requestedBy: cmd.actor,
-      channelId: cmd.channelId,
-      requiredRole: rule.approverRole ?? 'admin',
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + config.approvalTtlMs),
-      status: 'pending',
-      messages: [],
-    };
-    await store.createPending(pending);
-    await audit({
-      actor: cmd.actor,
-      channelId: cmd.channelId,
-      cluster: p.cluster.name,
-      event: 'approval_requested',
-      command: p.normalized,
-      args: p.params,
-      outcome: 'pending',
-      ref: pending.id,
-    });
+    const pending = await createPendingRequest(cmd, p, 'approval', rule.approverRole ?? 'admin');
     const platform = cmd.actor.platform;
     const sink = sinks.find((s) => s.platform === platform);
     const approvalChannel =
@@ -397,15 +395,7 @@ export function createDispatcher(deps: DispatcherDeps): CoreDispatcher {
       config,
     );
     if (!auth.ok) {
-      await audit({
-        actor: cmd.actor,
-        channelId: cmd.channelId,
-        cluster: p.cluster.name,
-        event: 'refused',
-        command: p.normalized,
-        args: p.params,
-        outcome: `refused: ${auth.error.code}`,
-      });
+      await auditRefusal(cmd, p, auth.error.code);
       return refusal(p.normalized, auth.error.code, 'Not allowed', auth.error.message, started, p.cluster.name);
     }
     const rule = auth.value.rule;
@@ -420,15 +410,7 @@ export function createDispatcher(deps: DispatcherDeps): CoreDispatcher {
           platform === 'exec'
             ? `Nothing was sent. Add --yes to confirm it in advance: exec --yes "${p.normalized}".`
             : 'Nothing was sent. This console cannot ask yes/no (no terminal); run it with exec --yes instead.';
-        await audit({
-          actor: cmd.actor,
-          channelId: cmd.channelId,
-          cluster: p.cluster.name,
-          event: 'refused',
-          command: p.normalized,
-          args: p.params,
-          outcome: `refused: ${code}`,
-        });
+        await auditRefusal(cmd, p, code);
         return refusal(
           p.normalized,
           code,
