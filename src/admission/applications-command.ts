@@ -12,7 +12,7 @@ import { fail, ok, type Result } from '../result.js';
 import type { ApplicationStatus, Risk } from '../store/store.js';
 import { defaultAdmissionDeps, type AdmissionDeps } from './admission-context.js';
 import { decideApplication, decisionRefusal, storedReview, type Decision } from './decision.js';
-import { AdmissionCode, admissionRefusal, decisionLine, reviewReply, verdictLabel } from './review-reply.js';
+import { decisionLine, reviewReply, unknownApplicationReply, verdictLabel } from './review-reply.js';
 
 /** Parameters of `applications`. */
 export type ApplicationsParams =
@@ -120,13 +120,7 @@ async function showReply(ctx: CommandContext, command: string, id: string): Prom
   const now = ctx.clock.now();
   const application = await ctx.store.getApplication(id);
   if (!application) {
-    return admissionRefusal(
-      command,
-      AdmissionCode.unknownApplication,
-      'Unknown application',
-      `There is no table application ${id}. \`applications list\` shows the recent ones.`,
-      now,
-    );
+    return unknownApplicationReply(command, id, now);
   }
   const tz = ctx.config.timezone;
   const base = reviewReply(storedReview(application), { command, at: now, applicationId: application.id });

@@ -27,6 +27,7 @@ import {
   applicantOutcomeReply,
   decidedRequestReply,
   decisionLine,
+  unknownApplicationReply,
 } from './review-reply.js';
 
 /** What an admin can decide. */
@@ -198,13 +199,7 @@ export async function decideApplication(
   const now = ctx.clock.now();
   const application = await ctx.store.getApplication(id);
   if (!application) {
-    return admissionRefusal(
-      command,
-      AdmissionCode.unknownApplication,
-      'Unknown application',
-      `There is no table application ${id}. \`applications list\` shows the recent ones.`,
-      now,
-    );
+    return unknownApplicationReply(command, id, now);
   }
   const refused = decisionRefusal(ctx, application);
   if (refused) {

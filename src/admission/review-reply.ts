@@ -166,6 +166,17 @@ export function admissionRefusal(
   };
 }
 
+/** The answer to an application id that is not stored: where to find the right one. */
+export function unknownApplicationReply(command: string, id: string, at: Date): Reply {
+  return admissionRefusal(
+    command,
+    AdmissionCode.unknownApplication,
+    'Unknown application',
+    `There is no table application ${id}. \`applications list\` shows the recent ones.`,
+    at,
+  );
+}
+
 /** A command line addressed to an application's cluster (so channel bindings are checked against it). */
 export function applicationsCommand(action: string, application: TableApplication): string {
   return `applications ${action} ${application.id} --cluster ${quoteWord(application.cluster)}`;
