@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterEach } from 'vitest';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../sim/index.js';
 import { actionCommands } from '../../src/actions/index.js';
 import { WindowScheduler } from '../../src/actions/window-scheduler.js';
@@ -177,6 +178,22 @@ export interface World {
 }
 
 let ids = 0;
+
+/**
+ * Returns a starter of worlds with these defaults (overridden field by field by its options), and registers an
+ * `afterEach` in the calling scope that closes every world it started.
+ */
+export function useWorlds(defaults: WorldOptions): (options?: Partial<WorldOptions>) => Promise<World> {
+  const worlds: World[] = [];
+  afterEach(async () => {
+    for (const w of worlds.splice(0)) await w.close();
+  });
+  return async (options = {}) => {
+    const w = await startWorld({ ...defaults, ...options });
+    worlds.push(w);
+    return w;
+  };
+}
 
 /** Starts a world. */
 export async function startWorld(options: WorldOptions): Promise<World> {

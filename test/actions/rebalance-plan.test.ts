@@ -2,30 +2,13 @@
  * `rebalance plan`, `status` and `list` against the simulated cluster: the skew, the proposed window (from the
  * traffic the scheduler recorded, or the configured default), and the request it offers as a button.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recordTraffic, readTrafficProfile } from '../../src/actions/traffic-profile.js';
 import { WindowScheduler } from '../../src/actions/window-scheduler.js';
 import { silentLogger } from '../../src/logger.js';
-import {
-  approvedWindow,
-  people,
-  pendingId,
-  sqliteKind,
-  startWorld,
-  type World,
-  type WorldOptions,
-} from './action-fixtures.js';
+import { approvedWindow, people, pendingId, sqliteKind, useWorlds } from './action-fixtures.js';
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.close();
-});
-
-async function world(options: Partial<WorldOptions> = {}): Promise<World> {
-  const w = await startWorld({ store: sqliteKind, ...options });
-  worlds.push(w);
-  return w;
-}
+const world = useWorlds({ store: sqliteKind });
 
 describe('rebalance plan', () => {
   it('shows the skew and proposes the configured default window without traffic history', async () => {

@@ -4,33 +4,15 @@
  * stored), failures, the freeze recommendation of `health` taken through its action, and a leader fail-over
  * that changes the level reported on the cluster's channel.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkNodesAlive } from '../../src/diagnostics/check-nodes.js';
 import { leaderStateKey, noticeLeaderChange, readLeaderMemory } from '../../src/actions/leader-watch.js';
 import { levelConsequences, parseMetaLevel } from '../../src/actions/set-meta-level-command.js';
 import type { Reply } from '../../src/replies/reply.js';
 import { MemoryStore } from '../support/memory-store.js';
-import {
-  approvedWindow,
-  errorCode,
-  people,
-  pendingId,
-  sqliteKind,
-  startWorld,
-  type World,
-  type WorldOptions,
-} from './action-fixtures.js';
+import { approvedWindow, errorCode, people, pendingId, sqliteKind, useWorlds } from './action-fixtures.js';
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.close();
-});
-
-async function world(options: Partial<WorldOptions> = {}): Promise<World> {
-  const w = await startWorld({ store: sqliteKind, sim: { scenario: 'healthy' }, ...options });
-  worlds.push(w);
-  return w;
-}
+const world = useWorlds({ store: sqliteKind, sim: { scenario: 'healthy' } });
 
 function field(reply: Reply, label: string): string | undefined {
   return reply.fields?.find((f) => f.label === label)?.value;

@@ -4,31 +4,13 @@
  * withdrawals close the window, local admins need no second person, and bad times get clear answers. On
  * SQLite and PostgreSQL.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  errorCode,
-  people,
-  pendingId,
-  requestWindow,
-  startWorld,
-  type StoreKind,
-  type World,
-  type WorldOptions,
-} from './action-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { errorCode, people, pendingId, requestWindow, useWorlds, type StoreKind } from './action-fixtures.js';
 
 /** Registers the suite for one store kind (each kind runs from its own test file, in parallel). */
 export function describeWindowApprovals(kind: StoreKind): void {
   describe(`window approvals on ${kind.name}`, () => {
-    const worlds: World[] = [];
-    afterEach(async () => {
-      for (const w of worlds.splice(0)) await w.close();
-    });
-
-    async function world(options: Partial<WorldOptions> = {}): Promise<World> {
-      const w = await startWorld({ store: kind, ...options });
-      worlds.push(w);
-      return w;
-    }
+    const world = useWorlds({ store: kind });
 
     it('approves once however many times and ways it is clicked at once', async () => {
       const w = await world();

@@ -4,7 +4,7 @@
  * minute → balanced → steady with a summary; abort; guards (a node stopped, a latency spike, the level changed
  * by hand); a leader fail-over mid-window; a bot restarted mid-window and after the end.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { asDistribution } from '../../src/actions/distribution.js';
 import type { Reply } from '../../src/replies/reply.js';
 import {
@@ -12,10 +12,9 @@ import {
   people,
   pendingId,
   requestWindow,
-  startWorld,
+  useWorlds,
   type StoreKind,
   type World,
-  type WorldOptions,
 } from './action-fixtures.js';
 
 const minute = 60_000;
@@ -23,16 +22,7 @@ const minute = 60_000;
 /** Registers the suite for one store kind (each kind runs from its own test file, in parallel). */
 export function describeWindowLifecycle(kind: StoreKind): void {
   describe(`rebalance windows on ${kind.name}`, () => {
-    const worlds: World[] = [];
-    afterEach(async () => {
-      for (const w of worlds.splice(0)) await w.close();
-    });
-
-    async function world(options: Partial<WorldOptions> = {}): Promise<World> {
-      const w = await startWorld({ store: kind, ...options });
-      worlds.push(w);
-      return w;
-    }
+    const world = useWorlds({ store: kind });
 
     async function stepKeys(w: World, id: string): Promise<string[]> {
       return (await w.store.listWindowSteps(id)).map((s) => s.key);
