@@ -192,18 +192,11 @@ export class SqliteStore implements Store {
 
   listPending(filter: { status?: PendingStatus; cluster?: string }): Promise<PendingAction[]> {
     return this.run(() => {
-      const where: string[] = [];
-      const params: Params = {};
-      if (filter.status !== undefined) {
-        where.push('status = @status');
-        params['status'] = filter.status;
-      }
-      if (filter.cluster !== undefined) {
-        where.push('cluster = @cluster');
-        params['cluster'] = filter.cluster;
-      }
-      const rows = this.stmt(`SELECT * FROM pending_actions ${whereClause(where)} ORDER BY created_at, id`).all(
-        params,
+      const filtered = new Filter()
+        .add('status = @status', 'status', filter.status)
+        .add('cluster = @cluster', 'cluster', filter.cluster);
+      const rows = this.stmt(`SELECT * FROM pending_actions ${filtered.clause()} ORDER BY created_at, id`).all(
+        filtered.params,
       ) as PendingRow[];
       return rows.map(pendingFromRow);
     });
@@ -236,28 +229,13 @@ export class SqliteStore implements Store {
 
   listAudit(query: AuditQuery): Promise<AuditEntry[]> {
     return this.run(() => {
-      const where: string[] = [];
-      const params: Params = { limit: auditLimit(query.limit) };
-      if (query.user !== undefined) {
-        const user = parseAuditUser(query.user);
-        where.push('actor_user_id = @userId');
-        params['userId'] = user.userId;
-        if (user.platform) {
-          where.push('actor_platform = @platform');
-          params['platform'] = user.platform;
-        }
-      }
-      if (query.since !== undefined) {
-        where.push('at >= @since');
-        params['since'] = query.since.getTime();
-      }
-      if (query.ref !== undefined) {
-        where.push('ref = @ref');
-        params['ref'] = query.ref;
-      }
-      const rows = this.stmt(
-        `SELECT * FROM audit_log ${whereClause(where)} ORDER BY at DESC, id DESC LIMIT @limit`,
-      ).all(params) as AuditRow[];
+      const filtered = new Filter({ limit: auditLimit(query.limit) })
+        .user('actor', query.user)
+        .add('at >= @since', 'since', query.since?.getTime())
+        .add('ref = @ref', 'ref', query.ref);
+      const rows = this.stmt(`SELECT * FROM audit_log ${filtered.clause()} ORDER BY at DESC, id DESC LIMIT @limit`).all(
+        filtered.params,
+      ) as AuditRow[];
       return rows.map(auditFromRow);
     });
   }
@@ -300,18 +278,11 @@ export class SqliteStore implements Store {
 
   listWindows(filter: { cluster?: string; statuses?: readonly WindowStatus[] }): Promise<RebalanceWindow[]> {
     return this.run(() => {
-      const where: string[] = [];
-      const params: Params = {};
-      if (filter.cluster !== undefined) {
-        where.push('cluster = @cluster');
-        params['cluster'] = filter.cluster;
-      }
-      if (filter.statuses !== undefined) {
-        where.push('status IN (SELECT value FROM json_each(@statuses))');
-        params['statuses'] = JSON.stringify(filter.statuses);
-      }
-      const rows = this.stmt(`SELECT * FROM rebalance_windows ${whereClause(where)} ORDER BY start_at, id`).all(
-        params,
+      const filtered = new Filter()
+        .add('cluster = @cluster', 'cluster', filter.cluster)
+        .add('status IN (SELECT value FROM json_each(@statuses))', 'statuses', jsonList(filter.statuses));
+      const rows = this.stmt(`SELECT * FROM rebalance_windows ${filtered.clause()} ORDER BY start_at, id`).all(
+        filtered.params,
       ) as WindowRow[];
       return rows.map(windowFromRow);
     });
@@ -453,21 +424,19 @@ export class SqliteStore implements Store {
 
   listAlerts(query: AlertQuery): Promise<AlertRecord[]> {
     return this.run(() => {
-      const { where, params } = alertWhere(query);
+      const filtered = alertFilter(query);
       const limit = query.limit !== undefined ? `LIMIT ${auditLimit(query.limit)}` : '';
-      const rows = this.stmt(
-        `SELECT * FROM alerts ${whereClause(where)} ORDER BY started_at, fingerprint ${limit}`,
-      ).all(params) as AlertRow[];
+      const rows = this.stmt(`SELECT * FROM alerts ${filtered.clause()} ORDER BY started_at, fingerprint ${limit}`).all(
+        filtered.params,
+      ) as AlertRow[];
       return rows.map(alertFromRow);
     });
   }
 
   countAlerts(query: Omit<AlertQuery, 'limit'>): Promise<number> {
     return this.run(() => {
-      const { where, params } = alertWhere(query);
-      return this.stmt(`SELECT count(*) FROM alerts ${whereClause(where)}`)
-        .pluck()
-        .get(params) as number;
+      const filtered = alertFilter(query);
+      return this.stmt(`SELECT count(*) FROM alerts ${filtered.clause()}`).pluck().get(filtered.params) as number;
     });
   }
 
@@ -516,18 +485,11 @@ export class SqliteStore implements Store {
 
   listAlertGroups(filter: { cluster?: string; externalKey?: string }): Promise<AlertGroup[]> {
     return this.run(() => {
-      const where: string[] = [];
-      const params: Params = {};
-      if (filter.cluster !== undefined) {
-        where.push('cluster = @cluster');
-        params['cluster'] = filter.cluster;
-      }
-      if (filter.externalKey !== undefined) {
-        where.push('external_key = @externalKey');
-        params['externalKey'] = filter.externalKey;
-      }
-      const rows = this.stmt(`SELECT * FROM alert_groups ${whereClause(where)} ORDER BY created_at, key`).all(
-        params,
+      const filtered = new Filter()
+        .add('cluster = @cluster', 'cluster', filter.cluster)
+        .add('external_key = @externalKey', 'externalKey', filter.externalKey);
+      const rows = this.stmt(`SELECT * FROM alert_groups ${filtered.clause()} ORDER BY created_at, key`).all(
+        filtered.params,
       ) as AlertGroupRow[];
       return rows.map(alertGroupFromRow);
     });
@@ -638,30 +600,16 @@ export class SqliteStore implements Store {
 
   listMetricSamples(query: MetricSampleQuery): Promise<MetricSample[]> {
     return this.run(() => {
-      const where = ['cluster = @cluster', 'resolution = @resolution'];
-      const params: Params = { cluster: query.cluster, resolution: query.resolution };
-      if (query.scope !== undefined) {
-        where.push('scope = @scope');
-        params['scope'] = query.scope;
-      }
-      if (query.subject !== undefined) {
-        where.push('subject = @subject');
-        params['subject'] = query.subject;
-      }
-      if (query.since !== undefined) {
-        where.push('at >= @since');
-        params['since'] = query.since.getTime();
-      }
-      if (query.until !== undefined) {
-        where.push('at < @until');
-        params['until'] = query.until.getTime();
-      }
-      if (query.at !== undefined) {
-        where.push('at IN (SELECT value FROM json_each(@at))');
-        params['at'] = JSON.stringify(query.at.map((d) => d.getTime()));
-      }
-      const rows = this.stmt(`SELECT * FROM metric_samples ${whereClause(where)} ORDER BY at, scope, subject`).all(
-        params,
+      const filtered = new Filter()
+        .add('cluster = @cluster', 'cluster', query.cluster)
+        .add('resolution = @resolution', 'resolution', query.resolution)
+        .add('scope = @scope', 'scope', query.scope)
+        .add('subject = @subject', 'subject', query.subject)
+        .add('at >= @since', 'since', query.since?.getTime())
+        .add('at < @until', 'until', query.until?.getTime())
+        .add('at IN (SELECT value FROM json_each(@at))', 'at', jsonList(query.at?.map((d) => d.getTime())));
+      const rows = this.stmt(`SELECT * FROM metric_samples ${filtered.clause()} ORDER BY at, scope, subject`).all(
+        filtered.params,
       ) as MetricSampleRow[];
       return rows.map(metricSampleFromRow);
     });
@@ -718,32 +666,14 @@ export class SqliteStore implements Store {
 
   listApplications(query: ApplicationQuery): Promise<TableApplication[]> {
     return this.run(() => {
-      const where: string[] = [];
-      const params: Params = { limit: auditLimit(query.limit) };
-      if (query.cluster !== undefined) {
-        where.push('cluster = @cluster');
-        params['cluster'] = query.cluster;
-      }
-      if (query.statuses !== undefined) {
-        where.push('status IN (SELECT value FROM json_each(@statuses))');
-        params['statuses'] = JSON.stringify(query.statuses);
-      }
-      if (query.tableName !== undefined) {
-        where.push('table_name = @tableName');
-        params['tableName'] = query.tableName;
-      }
-      if (query.applicant !== undefined) {
-        const user = parseAuditUser(query.applicant);
-        where.push('applicant_user_id = @userId');
-        params['userId'] = user.userId;
-        if (user.platform) {
-          where.push('applicant_platform = @platform');
-          params['platform'] = user.platform;
-        }
-      }
+      const filtered = new Filter({ limit: auditLimit(query.limit) })
+        .add('cluster = @cluster', 'cluster', query.cluster)
+        .add('status IN (SELECT value FROM json_each(@statuses))', 'statuses', jsonList(query.statuses))
+        .add('table_name = @tableName', 'tableName', query.tableName)
+        .user('applicant', query.applicant);
       const rows = this.stmt(
-        `SELECT * FROM table_applications ${whereClause(where)} ORDER BY submitted_at DESC, id DESC LIMIT @limit`,
-      ).all(params) as ApplicationRow[];
+        `SELECT * FROM table_applications ${filtered.clause()} ORDER BY submitted_at DESC, id DESC LIMIT @limit`,
+      ).all(filtered.params) as ApplicationRow[];
       return rows.map(applicationFromRow);
     });
   }
@@ -800,27 +730,50 @@ export class SqliteStore implements Store {
   }
 }
 
-function whereClause(conditions: readonly string[]): string {
-  return conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+/** The conditions of a WHERE clause and their named parameters, collected while a statement is built. */
+class Filter {
+  readonly params: Params;
+  private readonly conditions: string[] = [];
+
+  constructor(params: Params = {}) {
+    this.params = params;
+  }
+
+  /** Adds `condition`, which reads the parameter `@name`, when the value is given. */
+  add(condition: string, name: string, value: string | number | undefined): this {
+    if (value === undefined) return this;
+    this.conditions.push(condition);
+    this.params[name] = value;
+    return this;
+  }
+
+  /** Matches `<prefix>_user_id` and, when the user names a platform, `<prefix>_platform` (see `parseAuditUser`). */
+  user(prefix: 'actor' | 'applicant', user: string | undefined): this {
+    if (user === undefined) return this;
+    const parsed = parseAuditUser(user);
+    return this.add(`${prefix}_user_id = @userId`, 'userId', parsed.userId).add(
+      `${prefix}_platform = @platform`,
+      'platform',
+      parsed.platform,
+    );
+  }
+
+  /** `WHERE …`, or nothing without conditions. */
+  clause(): string {
+    return this.conditions.length > 0 ? `WHERE ${this.conditions.join(' AND ')}` : '';
+  }
 }
 
-function alertWhere(query: Omit<AlertQuery, 'limit'>): { where: string[]; params: Params } {
-  const where: string[] = [];
-  const params: Params = {};
-  for (const [field, column] of [
-    ['groupKey', 'group_key'],
-    ['cluster', 'cluster'],
-    ['source', 'source'],
-    ['status', 'status'],
-  ] as const) {
-    const value = query[field];
-    if (value === undefined) continue;
-    where.push(`${column} = @${field}`);
-    params[field] = value;
-  }
-  if (query.resolvedSince !== undefined) {
-    where.push("(status = 'firing' OR resolved_at >= @resolvedSince)");
-    params['resolvedSince'] = query.resolvedSince.getTime();
-  }
-  return { where, params };
+/** A list as the JSON text `json_each` reads, or undefined without one. */
+function jsonList(values: readonly (string | number)[] | undefined): string | undefined {
+  return values === undefined ? undefined : JSON.stringify(values);
+}
+
+function alertFilter(query: Omit<AlertQuery, 'limit'>): Filter {
+  return new Filter()
+    .add('group_key = @groupKey', 'groupKey', query.groupKey)
+    .add('cluster = @cluster', 'cluster', query.cluster)
+    .add('source = @source', 'source', query.source)
+    .add('status = @status', 'status', query.status)
+    .add("(status = 'firing' OR resolved_at >= @resolvedSince)", 'resolvedSince', query.resolvedSince?.getTime());
 }
