@@ -10,10 +10,10 @@ interface Level {
   count: number;
 }
 
-/** Writes one JSON document. */
 const indents: string[] = [];
 
-function indent(depth: number): string {
+/** The indentation of a line at `depth` open containers (4 spaces each). */
+export function indent(depth: number): string {
   let s = indents[depth];
   if (s === undefined) {
     s = '    '.repeat(depth);
@@ -22,6 +22,7 @@ function indent(depth: number): string {
   return s;
 }
 
+/** Writes one JSON document. */
 export class PrettyWriter {
   private out = '';
   private readonly levels: Level[] = [];
@@ -75,6 +76,21 @@ export class PrettyWriter {
     this.prefix();
     this.out += typeof value === 'bigint' ? value.toString() : String(Math.trunc(value));
     return this;
+  }
+
+  /**
+   * Writes a value already formatted for the current depth (`indentOf(depth + 1)` inside it), e.g. a metric
+   * object from a template: the caller guarantees it is exactly what the other calls would have written.
+   */
+  raw(text: string): this {
+    this.prefix();
+    this.out += text;
+    return this;
+  }
+
+  /** How many containers are open (the depth a `raw` value is written at). */
+  get depth(): number {
+    return this.levels.length;
   }
 
   /** Writes `"name": "value"`. */

@@ -22,7 +22,7 @@ import {
   diskUsage,
   memoryMb,
   memtableTotals,
-  nodeOpStats,
+  nodeTaskStats,
   replicaMetric,
   replicaView,
   serverSessions,
@@ -163,6 +163,9 @@ function* replicaServerEntities(model: ClusterModel, node: ReplicaServer, types:
     }
   }
   if (types('profiler')) {
+    // One pass over the node's replicas for all eleven tasks, and only when a profiler metric is printed.
+    let stats: ReturnType<typeof nodeTaskStats> | undefined;
+    const statsOf = () => (stats ??= nodeTaskStats(model, node));
     for (const op of profiledOps) {
       const task = taskOfOp[op];
       yield {
@@ -171,18 +174,17 @@ function* replicaServerEntities(model: ClusterModel, node: ReplicaServer, types:
         attributes: [['task_name', task]],
         metrics: profilerTaskMetrics,
         value: (def) => {
-          const stats = nodeOpStats(model, node, op);
           switch (def.name) {
             case 'profiler_executed_tasks':
-              return stats.executed;
+              return statsOf().executed[op];
             case 'profiler_server_rpc_latency_ns':
-              return scaled(stats.latency, 1.05);
+              return scaled(statsOf().latency()[op], 1.05);
             case 'profiler_execute_latency_ns':
-              return scaled(stats.latency, 0.85);
+              return scaled(statsOf().latency()[op], 0.85);
             case 'profiler_queue_latency_ns':
-              return scaled(stats.latency, 0.04);
+              return scaled(statsOf().latency()[op], 0.04);
             case 'profiler_queued_tasks':
-              return Math.round(stats.qps / 2_000);
+              return Math.round(statsOf().qps[op] / 2_000);
             default:
               return 0;
           }
@@ -283,20 +285,82 @@ function* entitiesOf(
   }
 }
 
-function writeMetric(writer: PrettyWriter, def: MetricDef, value: MetricValue, fields: ReadonlySet<string>): void {
+/**
+ * A metric object's text with its numbers left out, for one field set: `parts[i]` comes before number `i`
+ * and the last part closes the object. A large node prints tens of thousands of metric objects whose layout
+ * only depends on the prototype and the fields, so each layout is built once (with the writer's own rules)
+ * instead of key by key.
+ */
+interface MetricTemplate {
+  parts: readonly string[];
+  /** Which numbers to print: `value`, or the percentile names. */
+  numbers: readonly ('value' | (typeof percentileNames)[number])[];
+}
+
+const templates = new WeakMap<MetricDef, Map<string, Map<number, MetricTemplate>>>();
+
+function fieldsKey(fields: ReadonlySet<string>): string {
+  return [...fields].join(',');
+}
+
+function buildTemplate(def: MetricDef, fields: ReadonlySet<string>, depth: number): MetricTemplate {
   const want = (field: string): boolean => fields.size === 0 || fields.has(field);
+  const marker = '\u0000';
+  const writer = new PrettyWriter();
+  // Open `depth` arrays so the object is indented exactly as it will be in the body.
+  for (let i = 0; i < depth; i++) writer.startArray();
+  const numbers: MetricTemplate['numbers'][number][] = [];
   writer.startObject();
   if (want('type')) writer.stringField('type', def.type);
   if (want('name')) writer.stringField('name', def.name);
   if (want('unit')) writer.stringField('unit', def.unit);
   if (want('desc')) writer.stringField('desc', def.desc);
   if (def.type === 'Percentile') {
-    const p = typeof value === 'number' ? undefined : value;
-    for (const name of percentileNames) if (want(name)) writer.intField(name, p?.[name] ?? 0);
+    for (const name of percentileNames) {
+      if (!want(name)) continue;
+      writer.key(name).raw(marker);
+      numbers.push(name);
+    }
   } else if (want('value')) {
-    writer.intField('value', typeof value === 'number' ? value : value.p99);
+    writer.key('value').raw(marker);
+    numbers.push('value');
   }
   writer.endObject();
+  const text = writer.toString();
+  // The arrays only open with `[`: the first brace starts the object.
+  return { parts: text.slice(text.indexOf('{')).split(marker), numbers };
+}
+
+function templateOf(def: MetricDef, fields: ReadonlySet<string>, key: string, depth: number): MetricTemplate {
+  let byFields = templates.get(def);
+  if (byFields === undefined) templates.set(def, (byFields = new Map<string, Map<number, MetricTemplate>>()));
+  let byDepth = byFields.get(key);
+  if (byDepth === undefined) byFields.set(key, (byDepth = new Map<number, MetricTemplate>()));
+  let template = byDepth.get(depth);
+  if (template === undefined) byDepth.set(depth, (template = buildTemplate(def, fields, depth)));
+  return template;
+}
+
+function intText(value: number): string {
+  return String(Math.trunc(value));
+}
+
+function writeMetric(
+  writer: PrettyWriter,
+  def: MetricDef,
+  value: MetricValue,
+  fields: ReadonlySet<string>,
+  key: string,
+): void {
+  const { parts, numbers } = templateOf(def, fields, key, writer.depth);
+  let text = parts[0] ?? '';
+  for (let i = 0; i < numbers.length; i++) {
+    const field = numbers[i] ?? 'value';
+    const n =
+      typeof value === 'number' ? (field === 'value' ? value : 0) : field === 'value' ? value.p99 : value[field];
+    text += intText(n) + (parts[i + 1] ?? '');
+  }
+  writer.raw(text);
 }
 
 function attributesMatch(attributes: Entity['attributes'], filter: readonly string[]): boolean {
@@ -316,12 +380,19 @@ function writeEntities(
   filters: MetricFilters,
 ): void {
   const types: TypeFilter = (t) => filters.types.length === 0 || filters.types.includes(t);
+  const wanted = filters.metrics.length === 0 ? undefined : new Set(filters.metrics);
+  // Entities of a type share one prototype list: filter each list once.
+  const chosenOf = new Map<readonly MetricDef[], readonly MetricDef[]>();
+  const key = fieldsKey(filters.withMetricFields);
   writer.startArray();
   for (const entity of entitiesOf(model, process, connections, types)) {
     if (filters.ids.size > 0 && !filters.ids.has(entity.id)) continue;
     if (!attributesMatch(entity.attributes, filters.attributes)) continue;
-    const chosen =
-      filters.metrics.length === 0 ? entity.metrics : entity.metrics.filter((m) => filters.metrics.includes(m.name));
+    let chosen = chosenOf.get(entity.metrics);
+    if (chosen === undefined) {
+      chosen = wanted === undefined ? entity.metrics : entity.metrics.filter((m) => wanted.has(m.name));
+      chosenOf.set(entity.metrics, chosen);
+    }
     if (chosen.length === 0) continue;
     writer.startObject();
     writer.stringField('type', entity.type);
@@ -330,7 +401,7 @@ function writeEntities(
     for (const [k, v] of entity.attributes) writer.stringField(k, v);
     writer.endObject();
     writer.key('metrics').startArray();
-    for (const def of chosen) writeMetric(writer, def, entity.value(def), filters.withMetricFields);
+    for (const def of chosen) writeMetric(writer, def, entity.value(def), filters.withMetricFields, key);
     writer.endArray();
     writer.endObject();
   }

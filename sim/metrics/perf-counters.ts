@@ -8,7 +8,8 @@ import {
   blockCacheBytes,
   diskUsage,
   memoryMb,
-  nodeOpStats,
+  nodeCommitQps,
+  nodeTaskStats,
   partitionMemory,
   replicaQps,
   replicaView,
@@ -107,8 +108,7 @@ function replicaServerCounters(model: ClusterModel, node: ReplicaServer, out: Pe
   const avail = disks.reduce((s, d) => s + d.avail, 0);
   const ratios = disks.map((d) => (d.total > 0 ? Math.floor((d.avail * 100) / d.total) : 0));
   const counts = model.roleCounts(node);
-  let commitQps = 0;
-  for (const op of writeOps) commitQps += nodeOpStats(model, node, op).qps;
+  const commitQps = nodeCommitQps(model, node);
   const number = (name: string, value: number, description: string): void => {
     out.push({ name, type: 'NUMBER', value, description });
   };
@@ -148,8 +148,9 @@ function replicaServerCounters(model: ClusterModel, node: ReplicaServer, out: Pe
     value: commitQps,
     description: 'server-level commit throughput',
   });
+  const tasks = nodeTaskStats(model, node);
   for (const op of allOps) {
-    const stats = nodeOpStats(model, node, op);
+    const stats = { qps: tasks.qps[op], latency: tasks.latency()[op] };
     const task = taskOfOp[op];
     out.push({ name: `zion*profiler*${task}.qps`, type: 'RATE', value: stats.qps, description: `${task}.qps` });
     out.push({
