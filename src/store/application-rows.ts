@@ -4,6 +4,7 @@
  */
 import type { Actor, MessageRef } from '../commands/command.js';
 import type { ApplicationPatch, ApplicationStatus, ApplicationVerdict, TableApplication } from './store.js';
+import { patchEntries, type PatchColumn } from './store-rows.js';
 
 type JsonText = string | null;
 type TimeValue = number | Date;
@@ -57,15 +58,8 @@ export function applicationFromRow(row: ApplicationRow): TableApplication {
   return application;
 }
 
-/** How a patchable application field is stored. */
-export interface ApplicationPatchColumn {
-  field: keyof ApplicationPatch;
-  column: string;
-  type: 'time' | 'json' | 'text' | 'int';
-}
-
 /** The fields `updateApplication` may set, and their columns. */
-export const applicationPatchColumns: readonly ApplicationPatchColumn[] = [
+export const applicationPatchColumns: readonly PatchColumn<keyof ApplicationPatch>[] = [
   { field: 'status', column: 'status', type: 'text' },
   { field: 'source', column: 'source', type: 'json' },
   { field: 'decidedBy', column: 'decided_by', type: 'json' },
@@ -76,13 +70,6 @@ export const applicationPatchColumns: readonly ApplicationPatchColumn[] = [
 ];
 
 /** The patch's fields that are set, with their columns (undefined leaves a field alone). */
-export function applicationPatchEntries(
-  patch: ApplicationPatch,
-): { col: ApplicationPatchColumn; value: NonNullable<ApplicationPatch[keyof ApplicationPatch]> }[] {
-  const entries: { col: ApplicationPatchColumn; value: NonNullable<ApplicationPatch[keyof ApplicationPatch]> }[] = [];
-  for (const col of applicationPatchColumns) {
-    const value = patch[col.field];
-    if (value !== undefined) entries.push({ col, value });
-  }
-  return entries;
+export function applicationPatchEntries(patch: ApplicationPatch): { col: PatchColumn; value: unknown }[] {
+  return patchEntries(applicationPatchColumns, patch);
 }

@@ -12,6 +12,7 @@ import type {
   AlertStatus,
   MetricSample,
 } from './store.js';
+import { patchEntries, type PatchColumn } from './store-rows.js';
 
 type JsonText = string | null;
 type TimeValue = number | Date;
@@ -165,15 +166,8 @@ export function metricSampleFromRow(row: MetricSampleRow): MetricSample {
   };
 }
 
-/** How a patchable group field is stored. */
-export interface GroupPatchColumn {
-  field: keyof AlertGroupPatch;
-  column: string;
-  type: 'time' | 'json' | 'text';
-}
-
 /** The group fields `updateAlertGroup` may set, and their columns. */
-export const alertGroupPatchColumns: readonly GroupPatchColumn[] = [
+export const alertGroupPatchColumns: readonly PatchColumn<keyof AlertGroupPatch>[] = [
   { field: 'title', column: 'title', type: 'text' },
   { field: 'roots', column: 'roots', type: 'json' },
   { field: 'ackedBy', column: 'acked_by', type: 'json' },
@@ -186,9 +180,6 @@ export const alertGroupPatchColumns: readonly GroupPatchColumn[] = [
 ];
 
 /** The patch entries that are set (a `null` value clears the column). */
-export function groupPatchEntries(patch: AlertGroupPatch): { col: GroupPatchColumn; value: unknown }[] {
-  const values = patch as Record<string, unknown>;
-  return alertGroupPatchColumns
-    .filter((col) => values[col.field] !== undefined)
-    .map((col) => ({ col, value: values[col.field] }));
+export function groupPatchEntries(patch: AlertGroupPatch): { col: PatchColumn; value: unknown }[] {
+  return patchEntries(alertGroupPatchColumns, patch);
 }

@@ -47,12 +47,11 @@ import {
   auditFromRow,
   auditLimit,
   parseAuditUser,
-  patchValue,
   pendingFromRow,
   stepFromRow,
   toJson,
   windowFromRow,
-  windowPatchColumns,
+  windowPatchEntries,
   type AuditRow,
   type PendingPatch,
   type PendingRow,
@@ -342,17 +341,12 @@ export class PostgresStore implements Store {
     const params = new Params();
     const idParam = params.add(id);
     const fromParam = params.add([...from]);
-    const values: WindowPatch = { ...patch, updatedAt: patch.updatedAt ?? this.clock.now() };
-    const sets: string[] = [];
-    for (const col of windowPatchColumns) {
-      const value = patchValue(values, col.field);
-      if (value === undefined) continue;
-      sets.push(
-        col.type === 'json'
-          ? `${col.column} = ${params.add(toJson(value))}::jsonb`
-          : `${col.column} = ${params.add(value)}`,
-      );
-    }
+    const entries = windowPatchEntries({ ...patch, updatedAt: patch.updatedAt ?? this.clock.now() });
+    const sets = entries.map(({ col, value }) =>
+      col.type === 'json'
+        ? `${col.column} = ${params.add(toJson(value))}::jsonb`
+        : `${col.column} = ${params.add(value)}`,
+    );
     const { rows } = await this.pool.query<WindowRow>(
       `UPDATE rebalance_windows SET ${sets.join(', ')}
         WHERE id = ${idParam} AND status = ANY(${fromParam}::text[]) RETURNING *`,

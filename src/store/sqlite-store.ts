@@ -46,12 +46,11 @@ import {
   auditFromRow,
   auditLimit,
   parseAuditUser,
-  patchValue,
   pendingFromRow,
   stepFromRow,
   toJson,
   windowFromRow,
-  windowPatchColumns,
+  windowPatchEntries,
   type AuditRow,
   type PendingPatch,
   type PendingRow,
@@ -290,20 +289,17 @@ export class SqliteStore implements Store {
 
   updateWindow(id: string, from: readonly WindowStatus[], patch: WindowPatch): Promise<RebalanceWindow | undefined> {
     return this.run(() => {
-      const sets: string[] = [];
       const params: Params = { id, from: JSON.stringify(from) };
-      const values: WindowPatch = { ...patch, updatedAt: patch.updatedAt ?? this.clock.now() };
-      for (const col of windowPatchColumns) {
-        const value = patchValue(values, col.field);
-        if (value === undefined) continue;
-        sets.push(`${col.column} = @${col.field}`);
+      const entries = windowPatchEntries({ ...patch, updatedAt: patch.updatedAt ?? this.clock.now() });
+      const sets = entries.map(({ col, value }) => {
         params[col.field] =
           col.type === 'time'
             ? (value as Date).getTime()
             : col.type === 'json'
               ? toJson(value)
               : (value as string | number);
-      }
+        return `${col.column} = @${col.field}`;
+      });
       const row = this.stmt(
         `UPDATE rebalance_windows SET ${sets.join(', ')}
           WHERE id = @id AND status IN (SELECT value FROM json_each(@from)) RETURNING *`,

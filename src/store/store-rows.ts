@@ -90,15 +90,28 @@ export type WindowPatch = Parameters<Store['updateWindow']>[2];
 /** What `transitionPending` may set besides the status. */
 export type PendingPatch = NonNullable<Parameters<Store['transitionPending']>[3]>;
 
-/** How a patchable window field is stored. */
-export interface PatchColumn {
-  field: keyof WindowPatch;
+/** How a patchable field (of a window, an alert group, an application) is stored. */
+export interface PatchColumn<F extends string = string> {
+  field: F;
   column: string;
   type: 'time' | 'json' | 'text' | 'int';
 }
 
+/** The patch's fields that are set, with their columns, in column order (undefined leaves a field alone). */
+export function patchEntries<F extends string>(
+  columns: readonly PatchColumn<F>[],
+  patch: Partial<Record<F, unknown>>,
+): { col: PatchColumn<F>; value: unknown }[] {
+  const entries: { col: PatchColumn<F>; value: unknown }[] = [];
+  for (const col of columns) {
+    const value = patch[col.field];
+    if (value !== undefined) entries.push({ col, value });
+  }
+  return entries;
+}
+
 /** The window fields `updateWindow` may set, and their columns. */
-export const windowPatchColumns: readonly PatchColumn[] = [
+export const windowPatchColumns: readonly PatchColumn<keyof WindowPatch>[] = [
   { field: 'start', column: 'start_at', type: 'time' },
   { field: 'end', column: 'end_at', type: 'time' },
   { field: 'reason', column: 'reason', type: 'text' },
@@ -217,7 +230,7 @@ export function stepFromRow(row: StepRow): WindowStep {
   return { windowId: row.window_id, key: row.step_key, at: toDate(row.at), detail: fromJson(row.detail) };
 }
 
-/** The value of one patch field, or undefined when the patch leaves it alone. */
-export function patchValue(patch: WindowPatch, field: keyof WindowPatch): unknown {
-  return (patch as Record<string, unknown>)[field];
+/** The window patch's fields that are set, with their columns. */
+export function windowPatchEntries(patch: WindowPatch): { col: PatchColumn; value: unknown }[] {
+  return patchEntries(windowPatchColumns, patch);
 }
