@@ -134,7 +134,11 @@ export interface LatencyP99 {
   writeP99Ns: number;
 }
 
-/** Load and resources of one replica server, from one sampled round (`server_stat`, `nodes -u -q`). */
+/**
+ * Load and resources of one replica server, from one sampled round (`server_stat`, `nodes -u -q`). In a
+ * node-level report (`LoadReport.scope` `'nodes'`) QPS and P99 come from the node's RPC counters (`profiler`
+ * entities): the requests it served, i.e. as primary, and the p99 of each RPC over the whole node.
+ */
 export interface NodeStats extends LatencyP99 {
   address: string;
   residentMemMb: number;
@@ -145,7 +149,10 @@ export interface NodeStats extends LatencyP99 {
   diskAvailMb: number;
   /** Replicas hosted, from the server entity gauges (total, primary, secondary …). */
   replicas: Record<string, number>;
-  /** Read/write QPS over all replicas this node hosts (primaries and secondaries, as `nodes -q`). */
+  /**
+   * Read/write QPS over all replicas this node hosts (primaries and secondaries, as `nodes -q`); in a
+   * node-level report, the RPCs it served (writes its secondaries applied are not counted).
+   */
   readQps: number;
   writeQps: number;
 }
@@ -181,9 +188,19 @@ export interface PartitionStats extends LatencyP99 {
   sstMb: number;
 }
 
+/**
+ * What a load sample reads: `'tables'` every primary replica of every table (per-table and per-partition
+ * figures, as `app_stat`; hundreds of bytes per primary per sample), `'nodes'` each replica server's node-level
+ * entities (server, disk and the data RPCs' profiler entities: a few KB per node) plus the primaries of the
+ * tables asked for.
+ */
+export type LoadScope = 'tables' | 'nodes';
+
 /** One sampled round over all alive replica servers (two samples `intervalMs` apart). */
 export interface LoadReport {
   intervalMs: number;
+  /** `'nodes'` for a node-level round: `tables` then holds only the tables asked for. Absent: `'tables'`. */
+  scope?: LoadScope;
   nodes: NodeStats[];
   /** Meta servers that answered, when the client samples them too (for `server_stat` and `connections`). */
   metas?: MetaStats[];
@@ -201,6 +218,13 @@ export interface LoadOptions {
   intervalMs?: number;
   /** Restrict table stats to one table and add per-partition stats. */
   table?: string;
+  /** `'tables'` (default) or `'nodes'` (see `LoadScope`). */
+  scope?: LoadScope;
+  /**
+   * With scope `'nodes'`: tables whose primaries are sampled too, for their per-table figures (e.g. the
+   * latency-sensitive ones). Names that are not tables of the cluster are left out of the report.
+   */
+  tables?: readonly string[];
 }
 
 /** Options to create a table (`RPC_CM_CREATE_APP`). */

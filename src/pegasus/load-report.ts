@@ -7,9 +7,13 @@
  * - a node's QPS is that of all replicas it hosts, as `nodes -q` counts it: reads of its primaries, and for
  *   every partition it hosts (primary or secondary) the writes its primary applied, since each replica
  *   applies the same mutations. This needs samples from primaries only, a third of the bytes.
+ * In the node-level scope (`scope: 'nodes'`) a node's figures come from its own RPC counters instead (the
+ * `profiler` entities, as `nodes -q` reads latency): QPS of the RPCs it served, which are its primaries'
+ * requests, and the p99 of each RPC; the topology then holds only the tables whose primaries were sampled.
  */
 import type {
   LoadReport,
+  LoadScope,
   MetaStats,
   NodeStats,
   PartitionInfo,
@@ -49,6 +53,14 @@ export interface ReplicaLoad {
   memtableBytes: number;
 }
 
+/** A node's own RPC figures (`profiler` entities or 2.5 `zion*profiler*` counters): per data operation. */
+export interface NodeRpcLoad {
+  /** Requests per second the node served (as primary). */
+  qps: Partial<Record<Op, number>>;
+  /** `profiler_server_rpc_latency_ns` p99 of each RPC over the whole node. */
+  p99Ns: Partial<Record<Op, number>>;
+}
+
 /** What one replica server answered. */
 export interface NodeSample {
   address: string;
@@ -58,8 +70,10 @@ export interface NodeSample {
   diskTotalMb: number;
   diskAvailMb: number;
   replicas: Record<string, number>;
-  /** The primaries it hosts (other replicas are not sampled). */
+  /** The primaries it hosts (other replicas are not sampled); in the node-level scope, those of the chosen tables. */
   primaries: ReplicaLoad[];
+  /** Node-level scope: the node's own RPC figures, which then give its QPS and P99. */
+  rpc?: NodeRpcLoad;
 }
 
 /** The cluster layout a load round is computed against. */
@@ -80,6 +94,8 @@ export interface LoadInputs {
   bytesFetched: number;
   /** Restrict tables to this one and add per-partition stats. */
   table?: string;
+  /** `'nodes'` when node figures come from the nodes' RPC counters (marked on the report). */
+  scope?: LoadScope;
 }
 
 /** The primaries each replica server hosts (app id and pidx), from the topology. */
@@ -132,14 +148,7 @@ export function buildLoadReport(topology: Topology, inputs: LoadInputs): LoadRep
 
   const nodes = inputs.samples
     .map((sample): NodeStats => {
-      let readQps = 0;
-      let readP99Ns = 0;
-      let writeP99Ns = 0;
-      for (const load of sample.primaries) {
-        readQps += sumOps(load, readOps);
-        readP99Ns = Math.max(readP99Ns, maxOps(load, readOps));
-        writeP99Ns = Math.max(writeP99Ns, maxOps(load, writeOps));
-      }
+      const figures = sample.rpc ? rpcFigures(sample.rpc) : primaryFigures(sample, writeQpsByNode);
       return {
         address: sample.address,
         residentMemMb: sample.residentMemMb,
@@ -148,10 +157,7 @@ export function buildLoadReport(topology: Topology, inputs: LoadInputs): LoadRep
         diskTotalMb: sample.diskTotalMb,
         diskAvailMb: sample.diskAvailMb,
         replicas: sample.replicas,
-        readQps,
-        writeQps: writeQpsByNode.get(sample.address) ?? 0,
-        readP99Ns,
-        writeP99Ns,
+        ...figures,
       };
     })
     .sort((a, b) => a.address.localeCompare(b.address));
@@ -214,5 +220,38 @@ export function buildLoadReport(topology: Topology, inputs: LoadInputs): LoadRep
   };
   if (partitions !== undefined) report.partitions = partitions;
   if (inputs.metas !== undefined) report.metas = inputs.metas;
+  if (inputs.scope === 'nodes') report.scope = 'nodes';
   return report;
+}
+
+type NodeFigures = Pick<NodeStats, 'readQps' | 'writeQps' | 'readP99Ns' | 'writeP99Ns'>;
+
+/** A node's figures from its primaries: their reads, every write it applied, the worst primary's p99. */
+function primaryFigures(sample: NodeSample, writeQpsByNode: ReadonlyMap<string, number>): NodeFigures {
+  let readQps = 0;
+  let readP99Ns = 0;
+  let writeP99Ns = 0;
+  for (const load of sample.primaries) {
+    readQps += sumOps(load, readOps);
+    readP99Ns = Math.max(readP99Ns, maxOps(load, readOps));
+    writeP99Ns = Math.max(writeP99Ns, maxOps(load, writeOps));
+  }
+  return { readQps, writeQps: writeQpsByNode.get(sample.address) ?? 0, readP99Ns, writeP99Ns };
+}
+
+/** A node's figures from its RPC counters: QPS summed over operations, p99 the worst operation's. */
+function rpcFigures(rpc: NodeRpcLoad): NodeFigures {
+  let readQps = 0;
+  let writeQps = 0;
+  let readP99Ns = 0;
+  let writeP99Ns = 0;
+  for (const op of readOps) {
+    readQps += rpc.qps[op] ?? 0;
+    readP99Ns = Math.max(readP99Ns, rpc.p99Ns[op] ?? 0);
+  }
+  for (const op of writeOps) {
+    writeQps += rpc.qps[op] ?? 0;
+    writeP99Ns = Math.max(writeP99Ns, rpc.p99Ns[op] ?? 0);
+  }
+  return { readQps, writeQps, readP99Ns, writeP99Ns };
 }

@@ -51,6 +51,8 @@ const replicaCountNames = [
 ];
 const serverGaugeNames = ['resident_mem_usage_mb', 'virtual_mem_usage_mb', 'network_server_sessions'];
 const diskGaugeNames = ['disk_capacity_total_mb', 'disk_capacity_avail_mb'];
+/** The server and disk gauges of a replica server (memory, sessions, replica counts, disk space). */
+export const nodeGaugeNames: readonly string[] = [...serverGaugeNames, ...replicaCountNames, ...diskGaugeNames];
 
 const replicaCountKeys = new Map(replicaCountNames.map((name) => [name, name.replace(/_replicas$/, '')]));
 const opByCounter = new Map<string, Op>(allOps.map((op) => [`${op}_requests`, op]));
@@ -58,10 +60,22 @@ const opByLatency = new Map<string, Op>(allOps.map((op) => [`${op}_latency_ns`, 
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The `/metrics` query for the primaries' counters (and, in the second sample, p99s and gauges). */
-export function replicaMetricsPath(ids: readonly string[] | undefined, second: boolean): string {
+/**
+ * The `/metrics` query for the primaries' counters (and, in the second sample, p99s and gauges). Without
+ * `ids`, every replica of the node is read, or those of the tables in `tableIds` (`attributes=table_id,…`).
+ */
+export function replicaMetricsPath(
+  ids: readonly string[] | undefined,
+  second: boolean,
+  tableIds?: readonly number[],
+): string {
   const names = second ? [...counterNames, ...latencyNames, ...replicaGaugeNames] : counterNames;
-  const idFilter = ids === undefined ? '' : `&ids=${ids.join(',')}`;
+  const idFilter =
+    ids !== undefined
+      ? `&ids=${ids.join(',')}`
+      : tableIds !== undefined && tableIds.length > 0
+        ? `&attributes=${tableIds.map((id) => `table_id,${id}`).join(',')}`
+        : '';
   const fields = second ? 'name,value,p99' : 'name,value';
   return `/metrics?types=replica${idFilter}&metrics=${names.join(',')}&with_metric_fields=${fields}`;
 }
@@ -81,7 +95,8 @@ function reasonOf(path: string, answer: Result<HttpAnswer>): string | undefined 
   return undefined;
 }
 
-async function fetchBody(
+/** GETs one `/metrics` body through the bound; a failure is the reason the node is unreachable. */
+export async function fetchBody(
   address: string,
   path: string,
   options: MetricsSamplerOptions,
@@ -92,12 +107,26 @@ async function fetchBody(
   return { ok: true, value: answer.value.raw ?? answer.value.body };
 }
 
-type Gauges = Omit<NodeSample, 'address' | 'primaries'>;
+/** Server and disk gauges of one node. */
+export type Gauges = Omit<NodeSample, 'address' | 'primaries' | 'rpc'>;
+
+/** Empty gauges, filled by `gaugeVisitor`. */
+export function emptyGauges(): Gauges {
+  return { residentMemMb: 0, virtualMemMb: 0, sessions: 0, diskTotalMb: 0, diskAvailMb: 0, replicas: {} };
+}
 
 /** Reads server and disk gauges (memory, sessions, replica counts, disk space summed over disks). */
 export function serverGauges(text: string | Uint8Array, endpoint: string): Result<Gauges, string> {
-  const out: Gauges = { residentMemMb: 0, virtualMemMb: 0, sessions: 0, diskTotalMb: 0, diskAvailMb: 0, replicas: {} };
-  const scanned = scanMetrics(text, endpoint, (type, _id, name, field, value) => {
+  const out = emptyGauges();
+  const scanned = scanMetrics(text, endpoint, gaugeVisitor(out));
+  return scanned.ok ? { ok: true, value: out } : { ok: false, error: scanned.error.message };
+}
+
+/** A visitor that adds the server and disk gauges it sees to `out` (disk space summed over disks). */
+export function gaugeVisitor(
+  out: Gauges,
+): (type: string, id: string, name: string, field: string, value: number) => void {
+  return (type, _id, name, field, value) => {
     if (field !== 'value') return;
     if (type === 'server') {
       if (name === 'resident_mem_usage_mb') out.residentMemMb = value;
@@ -111,8 +140,7 @@ export function serverGauges(text: string | Uint8Array, endpoint: string): Resul
       if (name === 'disk_capacity_total_mb') out.diskTotalMb += value;
       else if (name === 'disk_capacity_avail_mb') out.diskAvailMb += value;
     }
-  });
-  return scanned.ok ? { ok: true, value: out } : { ok: false, error: scanned.error.message };
+  };
 }
 
 /** The first sample reduced to what the rate needs: per wanted replica, its counters in `allOps` order. */

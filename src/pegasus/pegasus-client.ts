@@ -32,7 +32,8 @@ import { buildLoadReport, primariesByNode, type NodeSample, type Topology } from
 import { MetaHttpClient, type MetaAnswer } from './meta-http-client.js';
 import { MetaRpc } from './meta-rpc.js';
 import { sampleMetaServer, sampleReplicaServers, type NodePlan } from './metrics-sampler.js';
-import { sampleMetaPerfCounters, samplePerfCounterServers } from './perf-counter-sampler.js';
+import { sampleNodeLevelServers } from './node-metrics-sampler.js';
+import { sampleMetaPerfCounters, samplePerfCounterNodes, samplePerfCounterServers } from './perf-counter-sampler.js';
 import {
   parseClusterInfo,
   parseNodes,
@@ -328,10 +329,16 @@ class PegasusClient implements PegasusApi {
     if (!Number.isFinite(intervalMs) || intervalMs < 0) {
       return fail('BAD_REQUEST', `The sampling interval must be a number of milliseconds ≥ 0, got ${intervalMs}.`);
     }
-    if (options.table !== undefined) {
-      const checked = checkTableName(options.table);
+    const scope = options.scope ?? 'tables';
+    for (const name of [...(options.table === undefined ? [] : [options.table]), ...(options.tables ?? [])]) {
+      const checked = checkTableName(name);
       if (!checked.ok) return checked;
     }
+    // The node-level scope samples primaries only of the tables asked for (and of `table`).
+    const chosen =
+      scope === 'nodes'
+        ? new Set([...(options.tables ?? []), ...(options.table === undefined ? [] : [options.table])])
+        : undefined;
     let bytes = 0;
     const rpcBytesBefore = this.rpc?.bytesRead;
     // Without a byte counter on the RPC client, count the remote commands' text instead.
@@ -349,7 +356,7 @@ class PegasusClient implements PegasusApi {
     const alive = nodesAnswer.value.value.filter((n) => n.status === 'ALIVE').map((n) => n.address);
 
     const [topology, versions, metas] = await Promise.all([
-      this.topology(alive, options.table, (n) => (bytes += n)),
+      this.topology(alive, options.table, (n) => (bytes += n), chosen),
       Promise.all(alive.map(async (address) => ({ address, version: await this.version(address) }))),
       this.sampleMetas(countedGet, onRpcText),
     ]);
@@ -374,22 +381,30 @@ class PegasusClient implements PegasusApi {
 
     const rpc = this.rpc;
     const sleep = this.sleep;
+    const none = { samples: [] as NodeSample[], unreachable: [] as Unreachable[] };
+    const samplerOptions = {
+      get: countedGet,
+      limit: this.limit,
+      intervalMs,
+      ...(sleep === undefined ? {} : { sleep }),
+    };
+    const perfOptions = () => ({
+      remoteCommand: (address: string, cmd: string, args: readonly string[]) =>
+        rpc ? rpc.cliCall(address, cmd, args) : Promise.resolve(this.rpcMissing('Reading perf counters')),
+      limit: this.limit,
+      ...(onRpcText === undefined ? {} : { onBytes: onRpcText }),
+    });
     const [sampled, legacySampled] = await Promise.all([
       modern.length === 0
-        ? { samples: [] as NodeSample[], unreachable: [] as Unreachable[] }
-        : sampleReplicaServers(modern, {
-            get: countedGet,
-            limit: this.limit,
-            intervalMs,
-            ...(sleep === undefined ? {} : { sleep }),
-          }),
+        ? none
+        : scope === 'nodes'
+          ? sampleNodeLevelServers(modern, samplerOptions)
+          : sampleReplicaServers(modern, samplerOptions),
       legacy.length === 0 || rpc === undefined
-        ? { samples: [] as NodeSample[], unreachable: [] as Unreachable[] }
-        : samplePerfCounterServers(legacy, {
-            remoteCommand: (address, cmd, args) => rpc.cliCall(address, cmd, args),
-            limit: this.limit,
-            ...(onRpcText === undefined ? {} : { onBytes: onRpcText }),
-          }),
+        ? none
+        : scope === 'nodes'
+          ? samplePerfCounterNodes(legacy, perfOptions())
+          : samplePerfCounterServers(legacy, perfOptions()),
     ]);
     unreachable.push(...sampled.unreachable, ...legacySampled.unreachable);
     for (const u of unreachable) this.versions.delete(u.address);
@@ -402,6 +417,7 @@ class PegasusClient implements PegasusApi {
       metas: metas.stats,
       unreachable,
       bytesFetched: bytes,
+      ...(scope === 'nodes' ? { scope } : {}),
     };
     return ok(
       buildLoadReport(topology.value, options.table === undefined ? inputs : { ...inputs, table: options.table }),
@@ -418,13 +434,15 @@ class PegasusClient implements PegasusApi {
     alive: string[],
     table: string | undefined,
     onBytes: (n: number) => void,
+    only?: ReadonlySet<string>,
   ): Promise<Result<Topology>> {
     const apps = await this.metaJson('/meta/apps', (body, endpoint) => parseTables(body, endpoint));
     if (!apps.ok) return apps;
     onBytes(apps.value.answer.bytes);
-    const tables = apps.value.value;
-    if (table !== undefined && !tables.some((t) => t.name === table)) {
-      const names = tables.map((t) => t.name);
+    // With `only`, the partition maps of those tables alone (names that are not tables are skipped).
+    const tables = only === undefined ? apps.value.value : apps.value.value.filter((t) => only.has(t.name));
+    if (table !== undefined && !apps.value.value.some((t) => t.name === table)) {
+      const names = apps.value.value.map((t) => t.name);
       return fail(
         'TABLE_NOT_FOUND',
         `Table "${table}" does not exist.${names.length > 0 ? ` Tables: ${names.join(', ')}.` : ' The cluster has no tables.'} Check the name with \`ls\`.`,

@@ -7,7 +7,7 @@
  */
 import type { LimitFunction } from 'p-limit';
 import type { MetaStats, Unreachable } from './cluster-api.js';
-import { allOps, type NodeSample, type Op, type ReplicaLoad } from './load-report.js';
+import { allOps, type NodeRpcLoad, type NodeSample, type Op, type ReplicaLoad } from './load-report.js';
 import type { NodePlan } from './metrics-sampler.js';
 import { parseBody, perfCountersSchema } from './responses.js';
 import type { Result } from '../result.js';
@@ -37,6 +37,20 @@ export const replicaCounterFilters: readonly string[] = [
   '.*\\*eon\\.replica_stub\\*disk\\.available\\.total\\.ratio',
   '.*\\*eon\\.replica_stub\\*[a-z.]*replica.Count.',
 ];
+
+/** Filters for a replica server's own values: memory, sessions, disks, replica counts. */
+const serverCounterFilters: readonly string[] = replicaCounterFilters.slice(4);
+
+/** Filters for the data RPCs' node-level counters (`zion*profiler*RPC_RRDB_RRDB_GET.qps`, `.latency.server`). */
+export const profilerCounterFilters: readonly string[] = [
+  '.*\\*profiler\\*RPC_RRDB_RRDB_[A-Z_]*\\.qps',
+  '.*\\*profiler\\*RPC_RRDB_RRDB_[A-Z_]*\\.latency\\.server',
+];
+
+/** The per-replica filters restricted to one table's replicas. */
+export function tableCounterFilters(appId: number): string[] {
+  return replicaCounterFilters.slice(0, 4).map((f) => f.replace('@[0-9]*\\.', `@${appId}\\.`));
+}
 
 /** Filters for meta servers: memory and sessions. */
 export const metaCounterFilters: readonly string[] = [
@@ -119,6 +133,53 @@ export function primaryLoadsFromCounters(counters: readonly Counter[], wanted: R
     else if (counter === 'rdb.memtable.memory_usage') load.memtableBytes = value;
   }
   return [...loads.values()];
+}
+
+const opByTask = new Map<string, Op>(allOps.map((op) => [`RPC_RRDB_RRDB_${op.toUpperCase()}`, op]));
+const profilerPattern = /\*profiler\*(RPC_RRDB_RRDB_[A-Z_]+)\.(qps|latency\.server)$/;
+
+/** A 2.5 node's own RPC figures: `.qps` counters are already rates, `.latency.server` values are p99s. */
+export function rpcLoadFromCounters(counters: readonly Counter[]): NodeRpcLoad {
+  const out: NodeRpcLoad = { qps: {}, p99Ns: {} };
+  for (const { name, value } of counters) {
+    const match = profilerPattern.exec(name);
+    const op = match === null ? undefined : opByTask.get(match[1] ?? '');
+    if (op === undefined) continue;
+    if (match?.[2] === 'qps') out.qps[op] = value;
+    else out.p99Ns[op] = value;
+  }
+  return out;
+}
+
+/**
+ * Samples 2.5 replica servers' node-level load (scope `'nodes'`): one `perf-counters` call per node for its
+ * own values, the data RPCs' profiler counters and the per-replica counters of the planned primaries' tables.
+ */
+export async function samplePerfCounterNodes(
+  plans: readonly NodePlan[],
+  options: PerfCounterSamplerOptions,
+): Promise<{ samples: NodeSample[]; unreachable: Unreachable[] }> {
+  const samples: NodeSample[] = [];
+  const unreachable: Unreachable[] = [];
+  await Promise.all(
+    plans.map(async (plan) => {
+      const appIds = [...new Set(plan.primaries.map((p) => p.appId))];
+      const filters = [...serverCounterFilters, ...profilerCounterFilters, ...appIds.flatMap(tableCounterFilters)];
+      const counters = await readCounters(plan.address, filters, options);
+      if (!counters.ok) {
+        unreachable.push({ address: plan.address, role: 'replica', reason: counters.error });
+        return;
+      }
+      const wanted = new Set(plan.primaries.map((p) => `${p.appId}.${p.pidx}`));
+      samples.push({
+        address: plan.address,
+        ...serverValues(counters.value),
+        primaries: primaryLoadsFromCounters(counters.value, wanted),
+        rpc: rpcLoadFromCounters(counters.value),
+      });
+    }),
+  );
+  return { samples, unreachable };
 }
 
 /** Samples every planned 2.5 replica server concurrently; failures become `Unreachable` entries. */
