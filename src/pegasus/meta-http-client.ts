@@ -5,13 +5,15 @@
  * server tried and why.
  */
 import { fail, ok, type Result } from '../result.js';
-import { httpGet, locationAddress, type FetchLike, type HttpAnswer } from './http-get.js';
+import { httpGet, locationAddress, type FetchLike, type HttpAnswer, type HttpTransport } from './http-get.js';
 
 /** Options of a `MetaHttpClient`. */
 export interface MetaHttpClientOptions {
   metaServers: readonly string[];
   timeoutMs: number;
-  fetch: FetchLike;
+  /** Sends the GETs with `transport` when given, else with `fetch` (default: the global one). */
+  fetch?: FetchLike;
+  transport?: HttpTransport;
   /** Told the body size of every answer (for `bytesFetched`). */
   onBytes?: (bytes: number) => void;
 }

@@ -27,7 +27,7 @@ import {
   type TableInfo,
   type Unreachable,
 } from './cluster-api.js';
-import { httpGet, type FetchLike, type HttpAnswer } from './http-get.js';
+import { createHttpTransport, httpGet, type FetchLike, type HttpAnswer, type HttpTransport } from './http-get.js';
 import { buildLoadReport, primariesByNode, type NodeSample, type Topology } from './load-report.js';
 import { MetaHttpClient, type MetaAnswer } from './meta-http-client.js';
 import { MetaRpc } from './meta-rpc.js';
@@ -109,7 +109,10 @@ export interface PegasusClientOptions {
   concurrency?: number;
   /** Milliseconds between the two `/metrics` samples of `load()` (default 1000). */
   sampleIntervalMs?: number;
+  /** Sends HTTP GETs with `fetch` (tests fake it); without it and without `transport`, keep-alive `node:http`. */
   fetch?: FetchLike;
+  /** Sends HTTP GETs (wins over `fetch`); one given here is not closed by `close()`. */
+  transport?: HttpTransport;
   /**
    * The THFT RPC client; by default a `MetaRpc` over the same meta servers. `false` runs on HTTP only: the
    * control paths then answer `RPC_UNAVAILABLE`, `cluster_name` is left out and 2.5 servers cannot be sampled.
@@ -142,7 +145,9 @@ export function createPegasusClient(options: PegasusClientOptions): PegasusApi {
 class PegasusClient implements PegasusApi {
   readonly metaServers: readonly string[];
   private readonly timeoutMs: number;
-  private readonly fetchFn: FetchLike;
+  private readonly http: { fetch: FetchLike } | { transport: HttpTransport };
+  /** Only a transport made here is closed by `close()`. */
+  private readonly ownTransport: HttpTransport | undefined;
   private readonly rpc: MetaRpcLike | undefined;
   /** Only an RPC client made here is closed by `close()`; an injected one belongs to the caller. */
   private readonly ownsRpc: boolean;
@@ -159,7 +164,10 @@ class PegasusClient implements PegasusApi {
   constructor(options: PegasusClientOptions) {
     this.metaServers = options.metaServers.map((s) => s.trim()).filter((s) => s.length > 0);
     this.timeoutMs = options.timeoutMs ?? 5000;
-    this.fetchFn = options.fetch ?? globalThis.fetch;
+    this.ownTransport =
+      options.transport === undefined && options.fetch === undefined ? createHttpTransport() : undefined;
+    const transport = options.transport ?? this.ownTransport;
+    this.http = transport !== undefined ? { transport } : { fetch: options.fetch ?? globalThis.fetch };
     this.ownsRpc = options.rpc === undefined;
     this.rpc =
       options.rpc === false
@@ -171,13 +179,13 @@ class PegasusClient implements PegasusApi {
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep;
-    this.meta = new MetaHttpClient({ metaServers: this.metaServers, timeoutMs: this.timeoutMs, fetch: this.fetchFn });
+    this.meta = new MetaHttpClient({ metaServers: this.metaServers, timeoutMs: this.timeoutMs, ...this.http });
   }
 
   // ---- plumbing ----
 
   private get(address: string, path: string, binary = false): Promise<Result<HttpAnswer>> {
-    return httpGet(address, path, { fetch: this.fetchFn, timeoutMs: this.timeoutMs, binary });
+    return httpGet(address, path, { ...this.http, timeoutMs: this.timeoutMs, binary });
   }
 
   /** GETs a `/meta/*` path from the leader and parses a 200 body; other statuses are `BAD_RESPONSE`. */
@@ -565,6 +573,7 @@ class PegasusClient implements PegasusApi {
 
   async close(): Promise<void> {
     this.versions.clear();
+    this.ownTransport?.close?.();
     if (this.ownsRpc) await this.rpc?.close?.();
   }
 }
