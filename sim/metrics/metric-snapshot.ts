@@ -78,6 +78,8 @@ function serverEntity(model: ClusterModel, process: SimProcess, connections: num
   const isMeta = process.role === 'meta';
   const leader = model.leader();
   const isLeader = isMeta && leader === process;
+  // Memory sums over every replica of the node: computed once for both gauges.
+  let memory: ReturnType<typeof memoryMb> | undefined;
   return {
     type: 'server',
     id: 'server',
@@ -86,9 +88,9 @@ function serverEntity(model: ClusterModel, process: SimProcess, connections: num
     value: (def) => {
       switch (def.name) {
         case 'resident_mem_usage_mb':
-          return memoryMb(model, process).resident;
+          return (memory ??= memoryMb(model, process)).resident;
         case 'virtual_mem_usage_mb':
-          return memoryMb(model, process).virtual;
+          return (memory ??= memoryMb(model, process)).virtual;
         case 'network_server_sessions':
           return serverSessions(model, process, connections);
         case 'alive_replica_servers':
@@ -122,9 +124,15 @@ function serverEntity(model: ClusterModel, process: SimProcess, connections: num
   };
 }
 
-function* replicaServerEntities(model: ClusterModel, node: ReplicaServer, types: TypeFilter): Generator<Entity> {
+function* replicaServerEntities(
+  model: ClusterModel,
+  node: ReplicaServer,
+  types: TypeFilter,
+  ids: ReadonlySet<string>,
+): Generator<Entity> {
   if (types('disk')) {
     for (const [index, disk] of node.disks.entries()) {
+      let usage: ReturnType<typeof diskUsage> | undefined;
       yield {
         type: 'disk',
         id: `disk@${disk.tag}`,
@@ -134,14 +142,16 @@ function* replicaServerEntities(model: ClusterModel, node: ReplicaServer, types:
         ],
         metrics: diskMetrics,
         value: (def) => {
-          const usage = diskUsage(model, node, index);
+          usage ??= diskUsage(model, node, index);
           return def.name === 'disk_capacity_total_mb' ? usage.total : usage.avail;
         },
       };
     }
   }
   if (types('replica')) {
-    const partitions = [...node.members].sort((a, b) => a.table.appId - b.table.appId || a.pidx - b.pidx);
+    // With an `ids` filter only the named replicas are built (a node hosts hundreds).
+    const members = ids.size === 0 ? [...node.members] : [...node.members].filter((p) => ids.has(`replica@${p.gpid}`));
+    const partitions = members.sort((a, b) => a.table.appId - b.table.appId || a.pidx - b.pidx);
     for (const partition of partitions) {
       yield {
         type: 'replica',
@@ -276,10 +286,11 @@ function* entitiesOf(
   process: SimProcess,
   connections: number,
   types: TypeFilter,
+  ids: ReadonlySet<string>,
 ): Generator<Entity> {
   if (types('server')) yield serverEntity(model, process, connections);
   if (process.role === 'replica') {
-    yield* replicaServerEntities(model, process as ReplicaServer, types);
+    yield* replicaServerEntities(model, process as ReplicaServer, types, ids);
   } else if (model.leader() === (process as MetaServer)) {
     yield* leaderEntities(model, types);
   }
@@ -385,7 +396,7 @@ function writeEntities(
   const chosenOf = new Map<readonly MetricDef[], readonly MetricDef[]>();
   const key = fieldsKey(filters.withMetricFields);
   writer.startArray();
-  for (const entity of entitiesOf(model, process, connections, types)) {
+  for (const entity of entitiesOf(model, process, connections, types, filters.ids)) {
     if (filters.ids.size > 0 && !filters.ids.has(entity.id)) continue;
     if (!attributesMatch(entity.attributes, filters.attributes)) continue;
     let chosen = chosenOf.get(entity.metrics);

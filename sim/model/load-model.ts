@@ -49,8 +49,10 @@ const bytesFactor: Readonly<Partial<Record<DataOp, number>>> = {
   check_and_mutate: 2,
 };
 
+const readOpSet: ReadonlySet<DataOp> = new Set(readOps);
+
 function isRead(op: DataOp): op is ReadOp {
-  return (readOps as readonly string[]).includes(op);
+  return readOpSet.has(op);
 }
 
 /** Per-table base rate of one operation (requests per second over the whole table). */
@@ -85,16 +87,8 @@ export function requestCount(view: ReplicaView, op: DataOp): number {
 /** Latency percentiles (ns) of one operation on one replica; reads on secondaries have no samples. */
 export function latency(view: ReplicaView, op: DataOp): Percentiles {
   if (isRead(op) && !view.primary) return zeroPercentiles;
-  const table = view.partition.table;
-  const baseMs = isRead(op) ? table.spec.readP99Ms : table.spec.writeP99Ms;
-  const window = Math.floor(view.model.simNowMs / 10_000);
-  const jitter =
-    0.8 +
-    0.45 *
-      hashUnit(view.model.seed, table.appId, view.partition.pidx, view.node, readOps.length + writeOps.length, window);
-  const opIndex = [...readOps, ...writeOps].indexOf(op);
-  const opJitter = 0.9 + 0.2 * hashUnit(view.model.seed, table.appId, view.partition.pidx, opIndex, window);
-  const p99 = baseMs * 1e6 * latencyOpFactor[op] * table.latencyFactor * jitter * opJitter;
+  const jitter = replicaJitter(view.model, view.partition, view.node);
+  const p99 = rawP99(view.model, view.partition, op, opIndexOf.get(op) ?? 0, jitter);
   return {
     p50: Math.round(p99 * 0.22),
     p90: Math.round(p99 * 0.55),
@@ -102,6 +96,26 @@ export function latency(view: ReplicaView, op: DataOp): Percentiles {
     p99: Math.round(p99),
     p999: Math.round(p99 * 2.6),
   };
+}
+
+const opIndexOf = new Map<DataOp, number>([...readOps, ...writeOps].map((op, i) => [op, i]));
+
+/** The jitter of one replica's latencies in the current 10-second window (shared by its operations). */
+function replicaJitter(model: ClusterModel, partition: SimPartition, node: number): number {
+  const window = Math.floor(model.simNowMs / 10_000);
+  return (
+    0.8 +
+    0.45 * hashUnit(model.seed, partition.table.appId, partition.pidx, node, readOps.length + writeOps.length, window)
+  );
+}
+
+/** p99 (ns, unrounded) of one operation on one primary replica. */
+function rawP99(model: ClusterModel, partition: SimPartition, op: DataOp, opIndex: number, jitter: number): number {
+  const table = partition.table;
+  const baseMs = isRead(op) ? table.spec.readP99Ms : table.spec.writeP99Ms;
+  const window = Math.floor(model.simNowMs / 10_000);
+  const opJitter = 0.9 + 0.2 * hashUnit(model.seed, table.appId, partition.pidx, opIndex, window);
+  return baseMs * 1e6 * latencyOpFactor[op] * table.latencyFactor * jitter * opJitter;
 }
 
 /** Data size of one copy of a partition in MB, growing slowly with writes. */
@@ -280,6 +294,18 @@ export interface NodeTaskStats {
 
 const allDataOps: readonly DataOp[] = [...readOps, ...writeOps];
 
+/** `opRate` of every operation of a table (its spec never changes), in `allDataOps` order. */
+const ratesByTable = new WeakMap<SimTable, Float64Array>();
+
+function opRates(table: SimTable): Float64Array {
+  let rates = ratesByTable.get(table);
+  if (rates === undefined) {
+    rates = Float64Array.from(allDataOps, (op) => opRate(table, op));
+    ratesByTable.set(table, rates);
+  }
+  return rates;
+}
+
 /**
  * Node-level stats of every data RPC in one pass over the node's replicas (a 64k-partition cluster has about
  * 200 replicas per node, and a `/metrics` answer needs all eleven tasks). Latencies are only computed when
@@ -289,35 +315,58 @@ export function nodeTaskStats(
   model: ClusterModel,
   node: ReplicaServer,
 ): { executed: Record<DataOp, number>; qps: Record<DataOp, number>; latency: () => Record<DataOp, Percentiles> } {
-  const executed = Object.fromEntries(allDataOps.map((op) => [op, 0])) as Record<DataOp, number>;
-  const qps = { ...executed };
-  const primaries: ReplicaView[] = [];
+  const n = allDataOps.length;
+  const executed = new Float64Array(n);
+  const qps = new Float64Array(n);
+  const primaries: SimPartition[] = [];
   for (const p of node.members) {
-    const view = replicaView(model, p, node.index);
-    if (!view) continue;
-    if (view.primary) primaries.push(view);
-    const factor = view.primary ? model.loadFactor(p.table) : 0;
-    for (const op of allDataOps) {
-      const rate = opRate(p.table, op) * p.share;
+    const state = p.replicas.get(node.index);
+    if (!state) continue;
+    const rates = opRates(p.table);
+    // As `replicaUnits`: a replica serves requests only while primary.
+    let readUnits = state.readUnits;
+    let factor = 0;
+    if (state.primary) {
+      primaries.push(p);
+      readUnits += model.loadUnits(p.table, state.since, model.simNowMs);
+      factor = model.loadFactor(p.table);
+    }
+    for (let i = 0; i < n; i++) {
+      const rate = (rates[i] ?? 0) * p.share;
       // Same rounding as the replica counters: each replica's count is a whole number.
-      executed[op] += Math.floor(rate * view.readUnits);
-      qps[op] += rate * factor;
+      executed[i] = (executed[i] ?? 0) + Math.floor(rate * readUnits);
+      qps[i] = (qps[i] ?? 0) + rate * factor;
     }
   }
+  const record = (values: Float64Array) =>
+    Object.fromEntries(allDataOps.map((op, i) => [op, values[i] ?? 0])) as Record<DataOp, number>;
   let latencies: Record<DataOp, Percentiles> | undefined;
   const worstLatencies = (): Record<DataOp, Percentiles> => {
     if (latencies) return latencies;
     const worst = Object.fromEntries(allDataOps.map((op) => [op, zeroPercentiles])) as Record<DataOp, Percentiles>;
-    for (const view of primaries) {
-      for (const op of allDataOps) {
-        const l = latency(view, op);
-        if (l.p99 > worst[op].p99) worst[op] = l;
+    // Compare rounded p99s as `latency()` gives them, and build the object only for the worst replica.
+    const best = new Float64Array(n);
+    const at: (SimPartition | undefined)[] = new Array<SimPartition | undefined>(n);
+    for (const p of primaries) {
+      const jitter = replicaJitter(model, p, node.index);
+      for (let i = 0; i < n; i++) {
+        const op = allDataOps[i] ?? 'get';
+        const p99 = Math.round(rawP99(model, p, op, i, jitter));
+        if (p99 > (best[i] ?? 0)) {
+          best[i] = p99;
+          at[i] = p;
+        }
       }
     }
+    allDataOps.forEach((op, i) => {
+      const p = at[i];
+      const view = p ? replicaView(model, p, node.index) : undefined;
+      if (view) worst[op] = latency(view, op);
+    });
     latencies = worst;
     return worst;
   };
-  return { executed, qps, latency: worstLatencies };
+  return { executed: record(executed), qps: record(qps), latency: worstLatencies };
 }
 
 /** Node-level view of one operation: executed requests, current QPS and the worst primary's latency. */
