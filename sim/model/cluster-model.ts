@@ -182,6 +182,8 @@ export interface ReplicaServer extends SimProcess {
   readonly disks: SimDisk[];
   /** Partitions this node is a member of. */
   readonly members: Set<SimPartition>;
+  /** Bumped whenever `members` (or a member's replica state object) changes, for caches of per-node sums. */
+  membership: number;
   /** Simulated ms of the last time it was declared dead (for `replica_server_disconnections`). */
   disconnections: number;
 }
@@ -312,6 +314,7 @@ export class ClusterModel {
         baseUsedMb: Math.round(diskTotalMb * (0.04 + 0.02 * this.random.next())),
       })),
       members: new Set(),
+      membership: 0,
       disconnections: 0,
     }));
     for (const spec of options.tables) this.createTable(spec);
@@ -668,6 +671,7 @@ export class ClusterModel {
     else partition.secondaries.push(node);
     partition.replicas.set(node, this.freshReplica(partition, primary));
     this.node(node).members.add(partition);
+    this.node(node).membership++;
     partition.lastDrops = partition.lastDrops.filter((d) => d.node !== node);
   }
 
@@ -703,6 +707,7 @@ export class ClusterModel {
     else partition.secondaries = partition.secondaries.filter((s) => s !== node);
     partition.replicas.delete(node);
     this.node(node).members.delete(partition);
+    this.node(node).membership++;
     partition.lastDrops = [...partition.lastDrops.filter((d) => d.node !== node), { node, at: this.simMs }].slice(
       -partition.table.maxReplicaCount,
     );

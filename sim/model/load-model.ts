@@ -5,7 +5,15 @@
  * model state and the simulated clock, so two samples a second apart give plausible, deterministic rates.
  */
 import { hashUnit } from '../random.js';
-import type { ClusterModel, ReplicaServer, SimDisk, SimPartition, SimProcess, SimTable } from './cluster-model.js';
+import type {
+  ClusterModel,
+  ReplicaServer,
+  ReplicaState,
+  SimDisk,
+  SimPartition,
+  SimProcess,
+  SimTable,
+} from './cluster-model.js';
 import { opMix, readOps, writeOps, type DataOp, type ReadOp } from './table-spec.js';
 
 /** The five percentiles Pegasus keeps (`kAllKthPercentiles`). */
@@ -120,10 +128,14 @@ function rawP99(model: ClusterModel, partition: SimPartition, op: DataOp, opInde
 
 /** Data size of one copy of a partition in MB, growing slowly with writes. */
 export function sstMb(model: ClusterModel, partition: SimPartition): number {
+  return sstMbWith(partition, model.loadUnits(partition.table, 0, model.simNowMs));
+}
+
+/** `sstMb` given the table's load units since the start (shared by its partitions). */
+function sstMbWith(partition: SimPartition, loadUnits: number): number {
   const table = partition.table;
   const base = table.spec.dataMb * partition.share;
-  const written =
-    table.spec.writeQps * partition.share * model.loadUnits(table, 0, model.simNowMs) * table.spec.valueBytes;
+  const written = table.spec.writeQps * partition.share * loadUnits * table.spec.valueBytes;
   return Math.round(base + (written * 0.3) / MB);
 }
 
@@ -233,7 +245,7 @@ export function memoryMb(model: ClusterModel, process: SimProcess): { resident: 
   }
   const node = process as ReplicaServer;
   let index = 0;
-  for (const p of node.members) index += indexBytes(model, p);
+  for (const mb of memberSstMb(model, node)) index += Math.round(mb * MB * 0.004);
   const resident = Math.round(
     1_100 +
       (blockCacheBytes(node) + memtableTotals(node).total + index) / MB +
@@ -255,11 +267,32 @@ export function diskUsage(
     return { total: disk.totalMb, avail: Math.round(disk.totalMb * disk.forcedAvailRatio) };
   }
   let used = disk.baseUsedMb;
-  for (const p of node.members) {
-    const state = p.replicas.get(node.index);
-    if (state?.disk === diskIndex) used += sstMb(model, p);
-  }
+  const { states } = memberLayout(node);
+  memberSstMb(model, node).forEach((mb, m) => {
+    if (states[m]?.disk === diskIndex) used += mb;
+  });
   return { total: disk.totalMb, avail: Math.max(0, disk.totalMb - used) };
+}
+
+const sstCache = new WeakMap<ReplicaServer, { simMs: number; membership: number; values: Float64Array }>();
+
+/**
+ * `sstMb` of each member of a node (in `memberLayout` order) at the current simulated instant, computed once
+ * for the memory gauge and every disk gauge of one answer (each is a sum over the node's ~200 replicas).
+ */
+function memberSstMb(model: ClusterModel, node: ReplicaServer): Float64Array {
+  const cached = sstCache.get(node);
+  if (cached?.simMs === model.simNowMs && cached.membership === node.membership) return cached.values;
+  const { parts } = memberLayout(node);
+  const units = new Map<SimTable, number>();
+  const values = new Float64Array(parts.length);
+  parts.forEach((p, m) => {
+    let u = units.get(p.table);
+    if (u === undefined) units.set(p.table, (u = model.loadUnits(p.table, 0, model.simNowMs)));
+    values[m] = sstMbWith(p, u);
+  });
+  sstCache.set(node, { simMs: model.simNowMs, membership: node.membership, values });
+  return values;
 }
 
 /** The RPC task of each data operation (profiler entity `task@<name>`). */
@@ -294,6 +327,44 @@ export interface NodeTaskStats {
 
 const allDataOps: readonly DataOp[] = [...readOps, ...writeOps];
 
+/** A node's members and their replica states side by side, rebuilt when its membership changes. */
+interface MemberLayout {
+  membership: number;
+  parts: SimPartition[];
+  states: ReplicaState[];
+  /** `opRate × share` of member m's operation i at `m * allDataOps.length + i` (shares never change). */
+  rates: Float64Array;
+}
+
+const layouts = new WeakMap<ReplicaServer, MemberLayout>();
+
+/**
+ * The node's members with their states, so a `/metrics` answer walks two arrays instead of looking each
+ * replica up in its partition's map (64k maps do not stay in the cache).
+ */
+function memberLayout(node: ReplicaServer): MemberLayout {
+  let layout = layouts.get(node);
+  if (layout?.membership !== node.membership) {
+    const parts: SimPartition[] = [];
+    const states: ReplicaState[] = [];
+    for (const p of node.members) {
+      const state = p.replicas.get(node.index);
+      if (!state) continue;
+      parts.push(p);
+      states.push(state);
+    }
+    const n = allDataOps.length;
+    const rates = new Float64Array(parts.length * n);
+    parts.forEach((p, m) => {
+      const perOp = opRates(p.table);
+      for (let i = 0; i < n; i++) rates[m * n + i] = (perOp[i] ?? 0) * p.share;
+    });
+    layout = { membership: node.membership, parts, states, rates };
+    layouts.set(node, layout);
+  }
+  return layout;
+}
+
 /** `opRate` of every operation of a table (its spec never changes), in `allDataOps` order. */
 const ratesByTable = new WeakMap<SimTable, Float64Array>();
 
@@ -319,10 +390,11 @@ export function nodeTaskStats(
   const executed = new Float64Array(n);
   const qps = new Float64Array(n);
   const primaries: SimPartition[] = [];
-  for (const p of node.members) {
-    const state = p.replicas.get(node.index);
-    if (!state) continue;
-    const rates = opRates(p.table);
+  const { parts, states, rates } = memberLayout(node);
+  for (let m = 0; m < parts.length; m++) {
+    const p = parts[m];
+    const state = states[m];
+    if (p === undefined || state === undefined) continue;
     // As `replicaUnits`: a replica serves requests only while primary.
     let readUnits = state.readUnits;
     let factor = 0;
@@ -331,8 +403,8 @@ export function nodeTaskStats(
       readUnits += model.loadUnits(p.table, state.since, model.simNowMs);
       factor = model.loadFactor(p.table);
     }
-    for (let i = 0; i < n; i++) {
-      const rate = (rates[i] ?? 0) * p.share;
+    for (let i = 0, at = m * n; i < n; i++, at++) {
+      const rate = rates[at] ?? 0;
       // Same rounding as the replica counters: each replica's count is a whole number.
       executed[i] = (executed[i] ?? 0) + Math.floor(rate * readUnits);
       qps[i] = (qps[i] ?? 0) + rate * factor;

@@ -7,11 +7,11 @@
  * under one bound on in-flight requests (the wait between samples holds no slot); a node whose request fails
  * or misses its deadline becomes an `Unreachable` entry and the others still arrive.
  */
-import type { LimitFunction } from 'p-limit';
 import type { MetaStats, Unreachable } from './cluster-api.js';
 import type { HttpAnswer } from './http-get.js';
 import { allOps, type NodeSample, type Op, type ReplicaLoad } from './load-report.js';
-import { scanMetrics } from './metrics-scanner.js';
+import { scanMetrics, type MetricVisitor } from './metrics-scanner.js';
+import type { Limit } from './priority-limit.js';
 import type { Result } from '../result.js';
 
 /** GETs a path from one server (with its deadline and byte counting); `binary` keeps a 200 body as bytes. */
@@ -21,7 +21,7 @@ export type ServerGet = (address: string, path: string, binary?: boolean) => Pro
 export interface MetricsSamplerOptions {
   get: ServerGet;
   /** Bounds in-flight requests over all nodes. */
-  limit: LimitFunction;
+  limit: Limit;
   intervalMs: number;
   /** Waits between the two samples (injected so tests need not wait). */
   sleep?: (ms: number) => Promise<void>;
@@ -38,6 +38,10 @@ export interface NodePlan {
 const counterNames = allOps.map((op) => `${op}_requests`);
 const latencyNames = allOps.map((op) => `${op}_latency_ns`);
 const replicaGaugeNames = ['rdb_total_sst_size_mb', 'rdb_total_sst_files', 'rdb_memtable_mem_usage_bytes'];
+/** A replica's request counters (rates need two samples). */
+export const replicaCounterNames: readonly string[] = counterNames;
+/** A replica's latency percentiles and storage gauges (read once, from the second sample). */
+export const replicaSecondNames: readonly string[] = [...latencyNames, ...replicaGaugeNames];
 const replicaCountNames = [
   'total_replicas',
   'primary_replicas',
@@ -95,16 +99,20 @@ function reasonOf(path: string, answer: Result<HttpAnswer>): string | undefined 
   return undefined;
 }
 
+/** The body of a 200 answer to `path`, or the reason the node is unreachable. */
+export function fetchedBody(path: string, answer: Result<HttpAnswer>): Result<Uint8Array | string, string> {
+  const reason = reasonOf(path, answer);
+  if (reason !== undefined || !answer.ok) return { ok: false, error: reason ?? 'no answer' };
+  return { ok: true, value: answer.value.raw ?? answer.value.body };
+}
+
 /** GETs one `/metrics` body through the bound; a failure is the reason the node is unreachable. */
 export async function fetchBody(
   address: string,
   path: string,
   options: MetricsSamplerOptions,
 ): Promise<Result<Uint8Array | string, string>> {
-  const answer = await options.limit(() => options.get(address, path, true));
-  const reason = reasonOf(path, answer);
-  if (reason !== undefined || !answer.ok) return { ok: false, error: reason ?? 'no answer' };
-  return { ok: true, value: answer.value.raw ?? answer.value.body };
+  return fetchedBody(path, await options.limit(() => options.get(address, path, true)));
 }
 
 /** Server and disk gauges of one node. */
@@ -174,6 +182,27 @@ function replicaKeys(): (id: string) => number | undefined {
   };
 }
 
+/** Collects the wanted replicas' counters of a first sample from a body's metrics (other entities are ignored). */
+export function counterCollector(wanted: ReadonlySet<number>): {
+  visit: MetricVisitor;
+  sample(timestampNs: bigint): CounterSample;
+} {
+  const counters = new Map<number, Float64Array>();
+  const keyOf = replicaKeys();
+  return {
+    visit: (type, id, name, field, value) => {
+      if (type !== 'replica' || field !== 'value') return;
+      const op = opByCounter.get(name);
+      const key = keyOf(id);
+      if (op === undefined || key === undefined || !wanted.has(key)) return;
+      let values = counters.get(key);
+      if (values === undefined) counters.set(key, (values = new Float64Array(allOps.length).fill(Number.NaN)));
+      values[opIndex.get(op) ?? 0] = value;
+    },
+    sample: (timestampNs) => ({ timestampNs, counters }),
+  };
+}
+
 /**
  * Reads the wanted replicas' counters of the first sample, so a 1,000-node round holds a few kilobytes per
  * node during the interval.
@@ -183,20 +212,66 @@ export function counterSample(
   endpoint: string,
   wanted: ReadonlySet<number>,
 ): Result<CounterSample, string> {
-  const counters = new Map<number, Float64Array>();
-  const keyOf = replicaKeys();
-  const scanned = scanMetrics(text, endpoint, (type, id, name, field, value) => {
-    if (type !== 'replica' || field !== 'value') return;
-    const op = opByCounter.get(name);
-    const key = keyOf(id);
-    if (op === undefined || key === undefined || !wanted.has(key)) return;
-    let values = counters.get(key);
-    if (values === undefined) counters.set(key, (values = new Float64Array(allOps.length).fill(Number.NaN)));
-    values[opIndex.get(op) ?? 0] = value;
-  });
+  const collector = counterCollector(wanted);
+  const scanned = scanMetrics(text, endpoint, collector.visit);
   return scanned.ok
-    ? { ok: true, value: { timestampNs: scanned.value.timestampNs, counters } }
+    ? { ok: true, value: collector.sample(scanned.value.timestampNs) }
     : { ok: false, error: scanned.error.message };
+}
+
+/**
+ * Collects the wanted replicas' counters, p99s and gauges of a second sample from a body's metrics (other
+ * entities are ignored), and turns them into loads against the first sample.
+ */
+export function loadCollector(wanted: ReadonlySet<number>): {
+  visit: MetricVisitor;
+  loads(first: CounterSample, timestampNs: bigint, fallbackSeconds: number): ReplicaLoad[];
+} {
+  const loads = new Map<number, ReplicaLoad>();
+  const pending: { load: ReplicaLoad; op: Op; value: number }[] = [];
+  const keyOf = replicaKeys();
+  return {
+    visit: (type, id, name, field, value) => {
+      if (type !== 'replica') return;
+      const key = keyOf(id);
+      if (key === undefined || !wanted.has(key)) return;
+      let load = loads.get(key);
+      if (load === undefined) {
+        load = {
+          appId: Math.floor(key / 65536),
+          pidx: key % 65536,
+          qps: {},
+          p99Ns: {},
+          sstMb: 0,
+          sstFiles: 0,
+          memtableBytes: 0,
+        };
+        loads.set(key, load);
+      }
+      if (field === 'p99') {
+        const op = opByLatency.get(name);
+        if (op !== undefined) load.p99Ns[op] = value;
+        return;
+      }
+      const op = opByCounter.get(name);
+      if (op !== undefined) pending.push({ load, op, value });
+      else if (name === 'rdb_total_sst_size_mb') load.sstMb = value;
+      else if (name === 'rdb_total_sst_files') load.sstFiles = value;
+      else if (name === 'rdb_memtable_mem_usage_bytes') load.memtableBytes = value;
+    },
+    loads: (first, timestampNs, fallbackSeconds) => {
+      const deltaNs = timestampNs - first.timestampNs;
+      const seconds = deltaNs > 0n ? Number(deltaNs) / 1e9 : fallbackSeconds;
+      for (const { load, op, value } of pending) {
+        const start = first.counters.get(replicaKey(load.appId, load.pidx))?.[opIndex.get(op) ?? 0];
+        // A counter that went down means the process restarted between the samples: no rate for it.
+        if (start !== undefined && !Number.isNaN(start) && seconds > 0) {
+          load.qps[op] = Math.max(0, value - start) / seconds;
+        }
+      }
+      return [...loads.values()];
+    },
+  };
 }
 
 /** Computes each primary's load from the first sample's counters and the second body. */
@@ -207,46 +282,10 @@ export function primaryLoads(
   wanted: ReadonlySet<number>,
   fallbackSeconds: number,
 ): Result<ReplicaLoad[], string> {
-  const loads = new Map<number, ReplicaLoad>();
-  const pending: { load: ReplicaLoad; op: Op; value: number }[] = [];
-  const keyOf = replicaKeys();
-  const scanned = scanMetrics(text, endpoint, (type, id, name, field, value) => {
-    if (type !== 'replica') return;
-    const key = keyOf(id);
-    if (key === undefined || !wanted.has(key)) return;
-    let load = loads.get(key);
-    if (load === undefined) {
-      load = {
-        appId: Math.floor(key / 65536),
-        pidx: key % 65536,
-        qps: {},
-        p99Ns: {},
-        sstMb: 0,
-        sstFiles: 0,
-        memtableBytes: 0,
-      };
-      loads.set(key, load);
-    }
-    if (field === 'p99') {
-      const op = opByLatency.get(name);
-      if (op !== undefined) load.p99Ns[op] = value;
-      return;
-    }
-    const op = opByCounter.get(name);
-    if (op !== undefined) pending.push({ load, op, value });
-    else if (name === 'rdb_total_sst_size_mb') load.sstMb = value;
-    else if (name === 'rdb_total_sst_files') load.sstFiles = value;
-    else if (name === 'rdb_memtable_mem_usage_bytes') load.memtableBytes = value;
-  });
+  const collector = loadCollector(wanted);
+  const scanned = scanMetrics(text, endpoint, collector.visit);
   if (!scanned.ok) return { ok: false, error: scanned.error.message };
-  const deltaNs = scanned.value.timestampNs - first.timestampNs;
-  const seconds = deltaNs > 0n ? Number(deltaNs) / 1e9 : fallbackSeconds;
-  for (const { load, op, value } of pending) {
-    const start = first.counters.get(replicaKey(load.appId, load.pidx))?.[opIndex.get(op) ?? 0];
-    // A counter that went down means the process restarted between the samples: no rate for it.
-    if (start !== undefined && !Number.isNaN(start) && seconds > 0) load.qps[op] = Math.max(0, value - start) / seconds;
-  }
-  return { ok: true, value: [...loads.values()] };
+  return { ok: true, value: collector.loads(first, scanned.value.timestampNs, fallbackSeconds) };
 }
 
 /** Samples one replica server twice, `intervalMs` apart; a failure is the reason it is unreachable. */

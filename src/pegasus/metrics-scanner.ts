@@ -27,7 +27,22 @@ export type MetricVisitor = (
   value: number,
 ) => void;
 
-const entitiesKey = /"entities"\s*:\s*\[/;
+const entitiesKeyBytes = Buffer.from('"entities"', 'latin1');
+
+/**
+ * Where the `"entities"` key starts and where its array opens (`"entities" : [`, spaces allowed), looking at
+ * the first 4 KB only, as the envelope comes first; undefined when the key or the array is missing.
+ */
+function entitiesArrayStart(buf: Buffer): { keyAt: number; openAt: number } | undefined {
+  const keyAt = buf.indexOf(entitiesKeyBytes);
+  if (keyAt < 0 || keyAt > 4096) return undefined;
+  let k = keyAt + entitiesKeyBytes.length;
+  while (k < buf.length && isSpace(buf[k] ?? 0)) k++;
+  if (buf[k] !== 58 /* : */) return undefined;
+  k++;
+  while (k < buf.length && isSpace(buf[k] ?? 0)) k++;
+  return buf[k] === 91 /* [ */ ? { keyAt, openAt: k } : undefined;
+}
 const timestampPattern = /"timestamp_ns"\s*:\s*(\d+)/;
 
 function badBody(
@@ -53,19 +68,22 @@ export function scanMetrics(
   // Bytes, not a string: a round reads hundreds of megabytes, and bytes stay outside the JS heap.
   const buf =
     typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const head = buf.toString('utf8', 0, Math.min(buf.length, 4096));
-  const start = entitiesKey.exec(head);
-  if (start === null) {
+  // Only the envelope (about 150 bytes) becomes a string: a round reads thousands of bodies.
+  const arrayAt = entitiesArrayStart(buf);
+  if (arrayAt === undefined) {
+    const head = buf.toString('utf8', 0, Math.min(buf.length, 4096));
     const layout = head.trimStart().startsWith('[') ? ' (the 2.5.0 array layout)' : '';
     return badBody(endpoint, 'entities', `expected an array of entities${layout}`);
   }
+  const envelopeText = buf.toString('utf8', 0, arrayAt.keyAt);
   let envelope: unknown;
   try {
-    envelope = JSON.parse(`${head.slice(0, start.index)}"entities": []}`);
+    envelope = JSON.parse(`${envelopeText}"entities": []}`);
   } catch {
+    const head = buf.toString('utf8', 0, Math.min(buf.length, 80));
     return fail(
       'BAD_RESPONSE',
-      `${endpoint} did not answer JSON (got ${JSON.stringify(head.slice(0, 80))}); is this a Pegasus server of a supported version?`,
+      `${endpoint} did not answer JSON (got ${JSON.stringify(head)}); is this a Pegasus server of a supported version?`,
     );
   }
   const checked = metricsEnvelopeSchema.safeParse(envelope);
@@ -73,13 +91,14 @@ export function scanMetrics(
     const issue = checked.error.issues[0];
     return badBody(endpoint, issue?.path.map(String).join('.') ?? 'timestamp_ns', issue?.message ?? 'unexpected');
   }
-  const digits = timestampPattern.exec(head.slice(0, start.index))?.[1];
+  const digits = timestampPattern.exec(envelopeText)?.[1];
   if (digits === undefined) return badBody(endpoint, 'timestamp_ns', 'expected an integer');
   if (!/\]\s*\}\s*$/.test(buf.toString('latin1', Math.max(0, buf.length - 64)))) {
     return badBody(endpoint, 'entities', 'the body is cut short');
   }
 
   const strings = new StringCache(buf);
+  const arrayOpen = arrayAt.openAt;
   let entityType: string | undefined;
   let entityId: string | undefined;
   let metric: string | undefined;
@@ -87,7 +106,7 @@ export function scanMetrics(
   const n = buf.length;
   // Jump from quote to quote (indexOf is native); only a string followed by `:` is a key, and only the keys
   // below are read. Other values (attributes, units, descriptions) are skipped as plain strings.
-  let i = buf.indexOf(quote, Buffer.byteLength(head.slice(0, start.index + start[0].length)));
+  let i = buf.indexOf(quote, arrayOpen + 1);
   while (i >= 0 && i < n) {
     const end = stringEnd(buf, i);
     if (end < 0) return badBody(endpoint, 'entities', 'the body is cut short');
@@ -179,13 +198,19 @@ function keyOf(buf: Buffer, from: number, to: number): KeyCode {
   return Key.Other;
 }
 
-/** Interns the strings of a body (metric names repeat thousands of times) so each is made once. */
+/**
+ * Interns the strings of the bodies read (metric names, entity types and ids repeat in every body of every
+ * node) so each is made once per process, not once per body. Bounded: cleared when it grows past 65,536.
+ */
+const sharedStrings = new Map<number, string>();
+
 class StringCache {
   private readonly buf: Buffer;
-  private readonly byHash = new Map<number, string>();
+  private readonly byHash = sharedStrings;
 
   constructor(buf: Buffer) {
     this.buf = buf;
+    if (sharedStrings.size > 65_536) sharedStrings.clear();
   }
 
   get(from: number, to: number): string {

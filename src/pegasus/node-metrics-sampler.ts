@@ -1,29 +1,38 @@
 /**
  * Samples replica servers' node-level load (Pegasus 2.6 `/metrics`) for `load({ scope: 'nodes' })`, the way
- * `nodes -q` reads latency: per node, the `server` and `disk` gauges and the data RPCs' `profiler` entities
- * (`task@RPC_RRDB_RRDB_GET` …), a few KB per request however many replicas the node hosts. QPS is
- * Δ`profiler_executed_tasks` / Δtimestamp_ns between two samples `intervalMs` apart (the RPCs the node served,
- * i.e. as primary); P99 is each RPC's `profiler_server_rpc_latency_ns` p99 over the whole node, never
- * averaged. Primaries of the tables asked for are sampled in the same two rounds with the per-replica queries
- * of `metrics-sampler.ts`. Nodes run concurrently under one bound on requests in flight (the wait holds no
- * slot); a node that fails or misses its deadline becomes an `Unreachable` entry and the others still arrive.
+ * `nodes -q` reads latency: the data RPCs' `profiler` entities (`task@RPC_RRDB_RRDB_GET` …) and the `server`
+ * and `disk` gauges, a few KB per node however many replicas it hosts. QPS is Δ`profiler_executed_tasks` /
+ * Δtimestamp_ns between two samples `intervalMs` apart (the RPCs the node served, i.e. as primary); P99 is
+ * each RPC's `profiler_server_rpc_latency_ns` p99 over the whole node, never averaged.
+ *
+ * One request per node per sample. The gauges need one sample only and ride in the second. The primaries of
+ * the tables asked for ride in the same query (`ids` of the tasks and replicas, or `attributes`
+ * `task_name`/`table_id` when there are many); since every filter applies to every entity type, such a node's
+ * gauges (whose `disk@…` ids are not known beforehand) go in a third request, queued as background work
+ * while the node waits for its second sample.
+ * Nodes run concurrently under one bound on requests in flight (the wait holds no slot); a node that fails
+ * or misses its deadline becomes an `Unreachable` entry and the others still arrive.
  */
 import type { Unreachable } from './cluster-api.js';
 import { allOps, type NodeRpcLoad, type NodeSample, type Op } from './load-report.js';
 import {
-  counterSample,
+  counterCollector,
   emptyGauges,
   fetchBody,
+  fetchedBody,
   gaugeVisitor,
+  loadCollector,
   nodeGaugeNames,
-  primaryLoads,
+  replicaCounterNames,
   replicaKey,
-  replicaMetricsPath,
+  replicaSecondNames,
   type CounterSample,
+  type Gauges,
   type MetricsSamplerOptions,
   type NodePlan,
 } from './metrics-sampler.js';
-import { scanMetrics } from './metrics-scanner.js';
+import { scanMetrics, type MetricVisitor } from './metrics-scanner.js';
+import type { Limit } from './priority-limit.js';
 import type { Result } from '../result.js';
 
 /** The RPC task of each data operation, as the `profiler` entity names it (`task@<task>`). */
@@ -34,30 +43,26 @@ export const taskOfOp: Readonly<Record<Op, string>> = Object.fromEntries(
 const opByTaskId = new Map<string, Op>(allOps.map((op) => [`task@${taskOfOp[op]}`, op]));
 const opIndex = new Map<Op, number>(allOps.map((op, i) => [op, i]));
 
-/** First sample: the gauges, and the RPC counters the rate starts from. */
-export const nodeFirstPath = `/metrics?types=server,disk,profiler&metrics=${[...nodeGaugeNames, 'profiler_executed_tasks'].join(',')}&with_metric_fields=name,value`;
+/** The server and disk gauges (one sample). */
+export const nodeGaugePath = `/metrics?types=server,disk&metrics=${nodeGaugeNames.join(',')}&with_metric_fields=name,value`;
 
-/** Second sample: the RPC counters again and each RPC's p99 latency. */
-export const nodeSecondPath =
-  '/metrics?types=profiler&metrics=profiler_executed_tasks,profiler_server_rpc_latency_ns&with_metric_fields=name,value,p99';
-
-/** The data RPCs' executed counters (NaN where absent) and p99s of one body, with its timestamp. */
+/** A node's RPC figures as read from one body: executed counters (NaN where absent) and p99s, with its timestamp. */
 export interface RpcSample {
   timestampNs: bigint;
   executed: Float64Array;
   p99Ns: Float64Array;
 }
 
-function emptyRpcSample(timestampNs: bigint): RpcSample {
+function emptyRpcSample(): RpcSample {
   return {
-    timestampNs,
+    timestampNs: 0n,
     executed: new Float64Array(allOps.length).fill(Number.NaN),
     p99Ns: new Float64Array(allOps.length).fill(Number.NaN),
   };
 }
 
-/** A visitor that records the data RPCs' profiler figures into `out` (other tasks are ignored). */
-function rpcVisitor(out: RpcSample): (type: string, id: string, name: string, field: string, value: number) => void {
+/** A visitor that records the data RPCs' profiler figures into `out` (other tasks and entities are ignored). */
+function rpcVisitor(out: RpcSample): MetricVisitor {
   return (type, id, name, field, value) => {
     if (type !== 'profiler') return;
     const op = opByTaskId.get(id);
@@ -68,31 +73,20 @@ function rpcVisitor(out: RpcSample): (type: string, id: string, name: string, fi
   };
 }
 
-/** Reads the first body: gauges and RPC counters. */
-export function nodeFirstSample(
-  text: string | Uint8Array,
-  endpoint: string,
-): Result<{ gauges: ReturnType<typeof emptyGauges>; rpc: RpcSample }, string> {
-  const gauges = emptyGauges();
-  const rpc = emptyRpcSample(0n);
-  const onGauge = gaugeVisitor(gauges);
-  const onRpc = rpcVisitor(rpc);
-  const scanned = scanMetrics(text, endpoint, (type, id, name, field, value) => {
-    if (type === 'profiler') onRpc(type, id, name, field, value);
-    else onGauge(type, id, name, field, value);
-  });
-  if (!scanned.ok) return { ok: false, error: scanned.error.message };
-  rpc.timestampNs = scanned.value.timestampNs;
-  return { ok: true, value: { gauges, rpc } };
-}
-
-/** Reads a body of RPC figures. */
+/** Reads the data RPCs' figures of one body. */
 export function rpcSample(text: string | Uint8Array, endpoint: string): Result<RpcSample, string> {
-  const rpc = emptyRpcSample(0n);
+  const rpc = emptyRpcSample();
   const scanned = scanMetrics(text, endpoint, rpcVisitor(rpc));
   if (!scanned.ok) return { ok: false, error: scanned.error.message };
   rpc.timestampNs = scanned.value.timestampNs;
   return { ok: true, value: rpc };
+}
+
+/** Reads the server and disk gauges of one body. */
+export function nodeGauges(text: string | Uint8Array, endpoint: string): Result<Gauges, string> {
+  const gauges = emptyGauges();
+  const scanned = scanMetrics(text, endpoint, gaugeVisitor(gauges));
+  return scanned.ok ? { ok: true, value: gauges } : { ok: false, error: scanned.error.message };
 }
 
 /**
@@ -114,69 +108,108 @@ export function rpcLoad(first: RpcSample, second: RpcSample, fallbackSeconds: nu
   return out;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const taskIds = allOps.map((op) => `task@${taskOfOp[op]}`);
 
-/** The per-replica query of a node's chosen primaries: by id when few, else by table. */
-function replicaQuery(plan: NodePlan, maxIds: number): { ids?: string[]; tableIds?: number[] } {
-  if (plan.primaries.length <= maxIds) return { ids: plan.primaries.map((p) => `replica@${p.appId}.${p.pidx}`) };
-  return { tableIds: [...new Set(plan.primaries.map((p) => p.appId))] };
+/**
+ * The `/metrics` query of one sample of a node: the data RPCs' counters (and in the second sample their p99s)
+ * and those of the planned primaries. Up to `maxIds` primaries are named by id; more are read by table
+ * (`attributes=table_id,…`, with `task_name` pairs for the tasks) and the others dropped while reading.
+ */
+export function nodeSamplePath(primaries: NodePlan['primaries'], second: boolean, maxIds = 256): string {
+  const rpcNames = second ? ['profiler_executed_tasks', 'profiler_server_rpc_latency_ns'] : ['profiler_executed_tasks'];
+  const fields = second ? 'name,value,p99' : 'name,value';
+  if (primaries.length === 0) {
+    // No id filter in the second sample, so the gauges come along (and profiled tasks other than the data
+    // RPCs, which are ignored).
+    return second
+      ? `/metrics?types=server,disk,profiler&metrics=${[...nodeGaugeNames, ...rpcNames].join(',')}&with_metric_fields=${fields}`
+      : `/metrics?types=profiler&ids=${taskIds.join(',')}&metrics=${rpcNames.join(',')}&with_metric_fields=${fields}`;
+  }
+  const names = [...rpcNames, ...replicaCounterNames, ...(second ? replicaSecondNames : [])].join(',');
+  const filter =
+    primaries.length <= maxIds
+      ? `ids=${[...taskIds, ...primaries.map((p) => `replica@${p.appId}.${p.pidx}`)].join(',')}`
+      : `attributes=${[
+          ...allOps.map((op) => `task_name,${taskOfOp[op]}`),
+          ...[...new Set(primaries.map((p) => p.appId))].map((id) => `table_id,${id}`),
+        ].join(',')}`;
+  return `/metrics?types=profiler,replica&${filter}&metrics=${names}&with_metric_fields=${fields}`;
 }
 
-/** Samples one replica server's node-level load (and its chosen primaries) twice, `intervalMs` apart. */
-export async function sampleNodeLevel(
-  plan: NodePlan,
-  options: MetricsSamplerOptions,
-): Promise<Result<NodeSample, string>> {
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** What the node-level sampler needs besides the replica sampler's options. */
+export interface NodeLevelOptions extends MetricsSamplerOptions {
+  /** Runs the gauge requests (default: `limit`); they may wait for other nodes' samples. */
+  background?: Limit;
+}
+
+/** Samples one replica server's node-level load (and its planned primaries) twice, `intervalMs` apart. */
+export async function sampleNodeLevel(plan: NodePlan, options: NodeLevelOptions): Promise<Result<NodeSample, string>> {
   const wanted = new Set(plan.primaries.map((p) => replicaKey(p.appId, p.pidx)));
-  const { ids, tableIds } = replicaQuery(plan, options.maxIdsPerRequest ?? 256);
+  const maxIds = options.maxIdsPerRequest ?? 256;
   const endpoint = `GET /metrics from ${plan.address}`;
   const startedAt = performance.now();
-  const [nodeBody, replicaBody] = await Promise.all([
-    fetchBody(plan.address, nodeFirstPath, options),
-    wanted.size > 0 ? fetchBody(plan.address, replicaMetricsPath(ids, false, tableIds), options) : undefined,
-  ]);
-  if (!nodeBody.ok) return nodeBody;
-  if (replicaBody !== undefined && !replicaBody.ok) return replicaBody;
-  // Reduce both bodies before waiting, so nothing large stays referenced across the interval.
-  const first = nodeFirstSample(nodeBody.value, endpoint);
-  if (!first.ok) return first;
-  let counters: CounterSample | undefined;
-  if (replicaBody !== undefined) {
-    const sampled = counterSample(replicaBody.value, endpoint, wanted);
-    if (!sampled.ok) return sampled;
-    counters = sampled.value;
-  }
+  const firstBody = await fetchBody(plan.address, nodeSamplePath(plan.primaries, false, maxIds), options);
+  if (!firstBody.ok) return firstBody;
+  // Reduce the body before waiting, so nothing large stays referenced across the interval.
+  const firstRpc = emptyRpcSample();
+  const onRpc = rpcVisitor(firstRpc);
+  const counters = counterCollector(wanted);
+  const scanned = scanMetrics(firstBody.value, endpoint, (type, id, name, field, value) => {
+    if (type === 'profiler') onRpc(type, id, name, field, value);
+    else counters.visit(type, id, name, field, value);
+  });
+  if (!scanned.ok) return { ok: false, error: scanned.error.message };
+  firstRpc.timestampNs = scanned.value.timestampNs;
+  const first: CounterSample = counters.sample(scanned.value.timestampNs);
 
   const firstAt = performance.now();
+  // With primaries to read by id, the gauges come in the background meanwhile; the interval starts at the
+  // first sample, whatever they cost.
+  const gaugeRequest =
+    plan.primaries.length === 0
+      ? undefined
+      : (options.background ?? options.limit)(() => options.get(plan.address, nodeGaugePath, true)).then((answer) => {
+          const body = fetchedBody(nodeGaugePath, answer);
+          return body.ok ? nodeGauges(body.value, endpoint) : body;
+        });
   await (options.sleep ?? defaultSleep)(options.intervalMs);
-  const [secondNode, secondReplica] = await Promise.all([
-    fetchBody(plan.address, nodeSecondPath, options),
-    counters !== undefined ? fetchBody(plan.address, replicaMetricsPath(ids, true, tableIds), options) : undefined,
+  const [secondBody, gauges] = await Promise.all([
+    fetchBody(plan.address, nodeSamplePath(plan.primaries, true, maxIds), options),
+    gaugeRequest,
   ]);
-  if (!secondNode.ok) return secondNode;
-  if (secondReplica !== undefined && !secondReplica.ok) return secondReplica;
+  if (!secondBody.ok) return secondBody;
+  if (gauges !== undefined && !gauges.ok) return gauges;
   const fallbackSeconds =
     Math.max(performance.now() - firstAt, options.intervalMs, performance.now() - startedAt) / 1000;
-  const second = rpcSample(secondNode.value, endpoint);
-  if (!second.ok) return second;
-  const sample: NodeSample = {
-    address: plan.address,
-    ...first.value.gauges,
-    primaries: [],
-    rpc: rpcLoad(first.value.rpc, second.value, fallbackSeconds),
+  const secondRpc = emptyRpcSample();
+  const onSecondRpc = rpcVisitor(secondRpc);
+  const loads = loadCollector(wanted);
+  const inlineGauges = emptyGauges();
+  const onGauge = gaugeVisitor(inlineGauges);
+  const second = scanMetrics(secondBody.value, endpoint, (type, id, name, field, value) => {
+    if (type === 'profiler') onSecondRpc(type, id, name, field, value);
+    else if (type === 'replica') loads.visit(type, id, name, field, value);
+    else onGauge(type, id, name, field, value);
+  });
+  if (!second.ok) return { ok: false, error: second.error.message };
+  secondRpc.timestampNs = second.value.timestampNs;
+  return {
+    ok: true,
+    value: {
+      address: plan.address,
+      ...(gauges === undefined ? inlineGauges : gauges.value),
+      primaries: loads.loads(first, second.value.timestampNs, fallbackSeconds),
+      rpc: rpcLoad(firstRpc, secondRpc, fallbackSeconds),
+    },
   };
-  if (counters !== undefined && secondReplica !== undefined) {
-    const loads = primaryLoads(counters, secondReplica.value, endpoint, wanted, fallbackSeconds);
-    if (!loads.ok) return loads;
-    sample.primaries = loads.value;
-  }
-  return { ok: true, value: sample };
 }
 
 /** Samples every planned replica server's node-level load concurrently; failures become `Unreachable` entries. */
 export async function sampleNodeLevelServers(
   plans: readonly NodePlan[],
-  options: MetricsSamplerOptions,
+  options: NodeLevelOptions,
 ): Promise<{ samples: NodeSample[]; unreachable: Unreachable[] }> {
   const results = await Promise.all(plans.map((plan) => sampleNodeLevel(plan, options)));
   const samples: NodeSample[] = [];

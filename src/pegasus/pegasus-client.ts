@@ -5,6 +5,7 @@
  * with a deadline, and a server that does not answer becomes an `Unreachable` entry, never a failed call.
  */
 import pLimit, { type LimitFunction } from 'p-limit';
+import { createPriorityLimit, type Limit, type PriorityLimit } from './priority-limit.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { fail, ok, type Result } from '../result.js';
@@ -151,7 +152,9 @@ class PegasusClient implements PegasusApi {
   private readonly rpc: MetaRpcLike | undefined;
   /** Only an RPC client made here is closed by `close()`; an injected one belongs to the caller. */
   private readonly ownsRpc: boolean;
-  private readonly limit: LimitFunction;
+  /** Requests in flight to replica servers and metas: load samples first, start times in the background. */
+  private readonly bound: PriorityLimit;
+  private readonly limit: Limit;
   private readonly metaLimit: LimitFunction;
   private readonly intervalMs: number;
   private readonly meta: MetaHttpClient;
@@ -173,7 +176,8 @@ class PegasusClient implements PegasusApi {
       options.rpc === false
         ? undefined
         : (options.rpc ?? new MetaRpc({ metaServers: this.metaServers, timeoutMs: this.timeoutMs }));
-    this.limit = pLimit(options.concurrency ?? 64);
+    this.bound = createPriorityLimit(options.concurrency ?? 64);
+    this.limit = this.bound.urgent;
     this.metaLimit = pLimit(options.metaConcurrency ?? 16);
     this.intervalMs = options.sampleIntervalMs ?? 1000;
     this.logger = options.logger;
@@ -313,7 +317,7 @@ class PegasusClient implements PegasusApi {
     if (!version.value.hasMetrics && this.rpc !== undefined) {
       // 2.5 carries the build type only in the remote command's text.
       const rpc = this.rpc;
-      const text = await this.limit(() => rpc.cliCall(address, 'server-info', []));
+      const text = await this.bound.background(() => rpc.cliCall(address, 'server-info', []));
       if (!text.ok) return text;
       const parsed = parseServerInfoText(text.value);
       if (!parsed.ok) return parsed;
@@ -322,7 +326,7 @@ class PegasusClient implements PegasusApi {
       if (parsed.value.buildType !== undefined) info.buildType = parsed.value.buildType;
       return ok(info);
     }
-    const start = await this.limit(() => this.get(address, '/recentStartTime'));
+    const start = await this.bound.background(() => this.get(address, '/recentStartTime'));
     if (!start.ok) return start;
     if (start.value.status !== 200) return unexpectedStatus('/recentStartTime', { ...start.value, server: address });
     const startTime = parseRecentStartTime(start.value.body);
@@ -357,21 +361,28 @@ class PegasusClient implements PegasusApi {
       return answer;
     };
 
-    // The node list first: version detection (cached after the first round) overlaps the partition map.
+    // The node list and the partition map at once; version detection (cached after the first round) and the
+    // meta servers' gauges overlap the partition map.
+    const layout = this.topology(options.table, (n) => (bytes += n), chosen);
     const nodesAnswer = await this.metaJson('/meta/nodes', (body, endpoint) => parseNodes(body, endpoint));
     if (!nodesAnswer.ok) return nodesAnswer;
     bytes += nodesAnswer.value.answer.bytes;
     const alive = nodesAnswer.value.value.filter((n) => n.status === 'ALIVE').map((n) => n.address);
 
-    const [topology, versions, metas] = await Promise.all([
-      this.topology(alive, options.table, (n) => (bytes += n), chosen),
+    // The meta servers' gauges are read alongside the replica servers' samples, which need not wait for them.
+    const metasRead = this.sampleMetas(countedGet, onRpcText);
+    const [partitionMap, versions] = await Promise.all([
+      layout,
       Promise.all(alive.map(async (address) => ({ address, version: await this.version(address) }))),
-      this.sampleMetas(countedGet, onRpcText),
     ]);
-    if (!topology.ok) return topology;
+    if (!partitionMap.ok) {
+      await metasRead;
+      return partitionMap;
+    }
+    const topology: Topology = { ...partitionMap.value, nodes: alive };
 
-    const unreachable: Unreachable[] = [...metas.unreachable];
-    const byNode = primariesByNode(topology.value);
+    const unreachable: Unreachable[] = [];
+    const byNode = primariesByNode(topology);
     const modern: NodePlan[] = [];
     const legacy: NodePlan[] = [];
     for (const { address, version } of versions) {
@@ -393,6 +404,7 @@ class PegasusClient implements PegasusApi {
     const samplerOptions = {
       get: countedGet,
       limit: this.limit,
+      background: this.bound.background,
       intervalMs,
       ...(sleep === undefined ? {} : { sleep }),
     };
@@ -414,6 +426,8 @@ class PegasusClient implements PegasusApi {
           ? samplePerfCounterNodes(legacy, perfOptions())
           : samplePerfCounterServers(legacy, perfOptions()),
     ]);
+    const metas = await metasRead;
+    unreachable.unshift(...metas.unreachable);
     unreachable.push(...sampled.unreachable, ...legacySampled.unreachable);
     for (const u of unreachable) this.versions.delete(u.address);
     const rpcBytesAfter = this.rpc?.bytesRead;
@@ -427,9 +441,7 @@ class PegasusClient implements PegasusApi {
       bytesFetched: bytes,
       ...(scope === 'nodes' ? { scope } : {}),
     };
-    return ok(
-      buildLoadReport(topology.value, options.table === undefined ? inputs : { ...inputs, table: options.table }),
-    );
+    return ok(buildLoadReport(topology, options.table === undefined ? inputs : { ...inputs, table: options.table }));
   }
 
   /**
@@ -439,7 +451,6 @@ class PegasusClient implements PegasusApi {
    * per partition as JSON); a table whose RPC fails is read over HTTP.
    */
   private async topology(
-    alive: string[],
     table: string | undefined,
     onBytes: (n: number) => void,
     only?: ReadonlySet<string>,
@@ -492,7 +503,8 @@ class PegasusClient implements PegasusApi {
         failures[0] ?? '',
       );
     }
-    return ok({ nodes: alive, tables: tables.filter((t) => partitions.has(t.appId)), partitions });
+    // The ALIVE nodes are filled in by the caller, from the node list read alongside.
+    return ok({ nodes: [], tables: tables.filter((t) => partitions.has(t.appId)), partitions });
   }
 
   /** A table's partitions over RPC; undefined when the RPC is missing or failed (read HTTP instead). */

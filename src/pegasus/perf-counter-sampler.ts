@@ -5,11 +5,11 @@
  * a latency counter's value is its p99 in ns, so one request per node is enough. The output is the same
  * `NodeSample` as the 2.6 sampler's; only primaries are kept.
  */
-import type { LimitFunction } from 'p-limit';
 import type { MetaStats, Unreachable } from './cluster-api.js';
 import { allOps, type NodeRpcLoad, type NodeSample, type Op, type ReplicaLoad } from './load-report.js';
 import type { NodePlan } from './metrics-sampler.js';
 import { parseBody, perfCountersSchema } from './responses.js';
+import type { Limit } from './priority-limit.js';
 import type { Result } from '../result.js';
 
 /** Runs a remote command on a server and returns its text output. */
@@ -18,7 +18,7 @@ export type RemoteCommand = (address: string, cmd: string, args: readonly string
 /** What the sampler needs. */
 export interface PerfCounterSamplerOptions {
   remoteCommand: RemoteCommand;
-  limit: LimitFunction;
+  limit: Limit;
   /** Told the size of every answer. */
   onBytes?: (bytes: number) => void;
 }
