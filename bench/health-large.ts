@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../src/clock.js';
 import { defaultThresholds } from '../src/config/config.js';
 import { runHealth } from '../src/diagnostics/run-health.js';
-import { createHttpTransport, type HttpTransport } from '../src/pegasus/http-get.js';
+import type { HttpTransport } from '../src/pegasus/http-get.js';
+import { createHttpTransport } from '../src/pegasus/http-transport.js';
 import { MetaRpc } from '../src/pegasus/meta-rpc.js';
 import { createPegasusClient } from '../src/pegasus/pegasus-client.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
@@ -76,8 +77,16 @@ function countingTransport(counter: { bytes: number; requests: number }): HttpTr
     async get(address, path, timeoutMs) {
       const answer = await inner.get(address, path, timeoutMs);
       counter.requests++;
-      counter.bytes += answer.body.byteLength;
+      counter.bytes += answer.body.length;
       return answer;
+    },
+    read(address, path, timeoutMs, consume) {
+      if (inner.read === undefined) throw new Error('the default transport reads in place');
+      return inner.read(address, path, timeoutMs, (answer) => {
+        counter.requests++;
+        counter.bytes += answer.body.length;
+        return consume(answer);
+      });
     },
     close: () => inner.close?.(),
   };

@@ -3,11 +3,10 @@
  * caller (so leader changes are seen and recorded), and transport failures turned into short, human
  * reasons (`connection refused`, `timed out after 5s`) that end up in `CLUSTER_UNREACHABLE` messages.
  *
- * Two ways to send it: an injected `fetch` (tests fake it), or an `HttpTransport`, by default `node:http` with
- * keep-alive connections. A 1,000-node health sends a few thousand small GETs; `fetch` builds a Request, a
- * Response and web streams for each and costs about twice the CPU per request.
+ * Two ways to send it: an injected `fetch` (tests fake it), or an `HttpTransport` (`http-transport.ts`, the
+ * client's default: keep-alive connections and a lean reader). A 1,000-node health sends a few thousand small
+ * GETs; `fetch` builds a Request, a Response and web streams for each and costs several times the CPU.
  */
-import http from 'node:http';
 import { fail, ok, type Result } from '../result.js';
 
 /** What a server answered. */
@@ -15,8 +14,10 @@ export interface HttpAnswer {
   status: number;
   /** The body as text (empty when `raw` carries it). */
   body: string;
-  /** The body as received, for a 200 answer to a `binary` request. */
+  /** The body as received, for a 200 answer to a `binary` request (with `fetch`). */
   raw?: Uint8Array;
+  /** The body as received, one char per byte, for a 200 answer to a `binary` request (with a transport). */
+  latin1?: string;
   /** The `Location` header of a redirect. */
   location?: string;
   /** Body bytes as received (for the `bytesFetched` figure). */
@@ -30,13 +31,31 @@ export type FetchLike = typeof fetch;
 export interface RawHttpAnswer {
   status: number;
   location?: string;
-  body: Buffer;
+  /** The body bytes as a latin1 string (one char per byte; decode UTF-8 text with `latin1ToUtf8`). */
+  body: string;
+}
+
+const nonAscii = /[\u0080-\uffff]/;
+
+/** The text of a body given as latin1 bytes, decoded as UTF-8 (ASCII, the common case, as is). */
+export function latin1ToUtf8(bytes: string): string {
+  return nonAscii.test(bytes) ? Buffer.from(bytes, 'latin1').toString('utf8') : bytes;
 }
 
 /** Sends GETs; a transport failure or a missed deadline is thrown (as `fetch` does), never returned. */
 export interface HttpTransport {
   /** GETs `http://<address><path>`, the whole answer within `timeoutMs` (else a `TimeoutError`). */
   get(address: string, path: string, timeoutMs: number): Promise<RawHttpAnswer>;
+  /**
+   * GETs and hands the answer to `consume` at once, its body a view that is only valid during the call (no
+   * copy is made when the body came in one read). For bodies that are scanned and dropped.
+   */
+  read?<T>(
+    address: string,
+    path: string,
+    timeoutMs: number,
+    consume: (answer: { status: number; location?: string; body: Buffer }) => T,
+  ): Promise<T>;
   /** Closes idle connections. */
   close?(): void;
 }
@@ -134,8 +153,8 @@ async function transportGet(
     const raw = await transport.get(address, path, options.timeoutMs);
     const answer: HttpAnswer =
       options.binary === true && raw.status === 200
-        ? { status: raw.status, body: '', raw: raw.body, bytes: raw.body.byteLength }
-        : { status: raw.status, body: raw.body.toString('utf8'), bytes: raw.body.byteLength };
+        ? { status: raw.status, body: '', latin1: raw.body, bytes: raw.body.length }
+        : { status: raw.status, body: latin1ToUtf8(raw.body), bytes: raw.body.length };
     if (raw.location !== undefined) answer.location = raw.location;
     return ok(answer);
   } catch (error) {
@@ -144,67 +163,23 @@ async function transportGet(
   }
 }
 
-/** Options of `createHttpTransport`. */
-export interface HttpTransportOptions {
-  /** How long an idle connection is kept for the next request (default 5000 ms). */
-  idleMs?: number;
-}
-
-function timeoutError(timeoutMs: number): Error {
-  const error = new Error(`timed out after ${formatDuration(timeoutMs)}`);
-  error.name = 'TimeoutError';
-  return error;
-}
-
 /**
- * The default transport: `node:http` over keep-alive connections (one pool per server, idle ones closed after
- * `idleMs`), the deadline covering connect, headers and body.
+ * GETs with a transport's `read` and hands the answer to `consume` while its body is valid; a transport
+ * failure is a `TIMEOUT` or `CONNECTION_FAILED` failure as with `httpGet`.
  */
-export function createHttpTransport(options: HttpTransportOptions = {}): HttpTransport {
-  const agent = new http.Agent({ keepAlive: true, timeout: options.idleMs ?? 5000, scheduling: 'lifo' });
-  return {
-    get(address, path, timeoutMs) {
-      return new Promise<RawHttpAnswer>((resolve, reject) => {
-        const colon = address.lastIndexOf(':');
-        const host = address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-        const port = Number(address.slice(colon + 1));
-        let settled = false;
-        const finish = (error: Error | undefined, answer?: RawHttpAnswer): void => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          if (error !== undefined || answer === undefined) reject(error ?? new Error('no answer'));
-          else resolve(answer);
-        };
-        const request = http.get({ host, port, path, agent }, (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', (error) => {
-            finish(error);
-          });
-          response.on('end', () => {
-            const location = response.headers.location;
-            finish(undefined, {
-              status: response.statusCode ?? 0,
-              ...(location === undefined ? {} : { location }),
-              body: chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks),
-            });
-          });
-        });
-        const timer = setTimeout(() => {
-          const error = timeoutError(timeoutMs);
-          request.destroy(error);
-          finish(error);
-        }, timeoutMs);
-        request.on('error', (error) => {
-          finish(error);
-        });
-      });
-    },
-    close() {
-      agent.destroy();
-    },
-  };
+export async function httpRead<T>(
+  transport: HttpTransport & Required<Pick<HttpTransport, 'read'>>,
+  address: string,
+  path: string,
+  timeoutMs: number,
+  consume: (answer: { status: number; location?: string; body: Buffer }) => T,
+): Promise<Result<T>> {
+  try {
+    return ok(await transport.read(address, path, timeoutMs, consume));
+  } catch (error) {
+    const { code, reason } = describeFetchError(error, timeoutMs);
+    return fail(code, reason);
+  }
 }
 
 /** `host:port` of an absolute `Location` (`http://host:port/meta/cluster`), or undefined when it has none. */

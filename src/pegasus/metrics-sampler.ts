@@ -10,7 +10,7 @@
 import type { MetaStats, Unreachable } from './cluster-api.js';
 import type { HttpAnswer } from './http-get.js';
 import { allOps, type NodeSample, type Op, type ReplicaLoad } from './load-report.js';
-import { scanMetrics, type MetricVisitor } from './metrics-scanner.js';
+import { scanMetrics, type MetricsBody, type MetricVisitor } from './metrics-scanner.js';
 import type { Limit } from './priority-limit.js';
 import type { Result } from '../result.js';
 
@@ -27,6 +27,15 @@ export interface MetricsSamplerOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Above this many primaries the `ids` filter is dropped (URL length) and entities are filtered here. */
   maxIdsPerRequest?: number;
+  /**
+   * GETs a `/metrics` body and parses it at once (the body read in place, never kept): a failure is the
+   * reason the node is unreachable. Without it, bodies come through `get`.
+   */
+  read?: <T>(
+    address: string,
+    path: string,
+    parse: (body: MetricsBody) => Result<T, string>,
+  ) => Promise<Result<T, string>>;
 }
 
 /** A replica server and the primaries to sample on it. */
@@ -93,17 +102,38 @@ export const metaMetricsPath = `/metrics?types=server&metrics=${serverGaugeNames
 /** Why a request failed, as an `Unreachable` reason. */
 function reasonOf(path: string, answer: Result<HttpAnswer>): string | undefined {
   if (!answer.ok) return answer.error.message;
-  if (answer.value.status !== 200) {
-    return `answered HTTP ${answer.value.status} to ${path.split('?')[0] ?? path}: ${answer.value.body.trim().slice(0, 120)}`;
-  }
+  if (answer.value.status !== 200) return statusReason(path, answer.value.status, answer.value.body);
   return undefined;
 }
 
 /** The body of a 200 answer to `path`, or the reason the node is unreachable. */
-export function fetchedBody(path: string, answer: Result<HttpAnswer>): Result<Uint8Array | string, string> {
+export function fetchedBody(path: string, answer: Result<HttpAnswer>): Result<MetricsBody, string> {
   const reason = reasonOf(path, answer);
   if (reason !== undefined || !answer.ok) return { ok: false, error: reason ?? 'no answer' };
-  return { ok: true, value: answer.value.raw ?? answer.value.body };
+  const { raw, latin1, body } = answer.value;
+  return { ok: true, value: raw ?? (latin1 !== undefined ? { latin1 } : body) };
+}
+
+/**
+ * GETs one `/metrics` body through `limit` and parses it: in place with `read` when the transport has it,
+ * else through `get`. A failure is the reason the node is unreachable.
+ */
+export async function readParsed<T>(
+  address: string,
+  path: string,
+  options: Pick<MetricsSamplerOptions, 'get' | 'read'>,
+  limit: Limit,
+  parse: (body: MetricsBody) => Result<T, string>,
+): Promise<Result<T, string>> {
+  const read = options.read;
+  if (read !== undefined) return limit(() => read(address, path, parse));
+  const body = fetchedBody(path, await limit(() => options.get(address, path, true)));
+  return body.ok ? parse(body.value) : body;
+}
+
+/** The reason a `/metrics` answer with another status than 200 gives for its node. */
+export function statusReason(path: string, status: number, body: string): string {
+  return `answered HTTP ${status} to ${path.split('?')[0] ?? path}: ${body.trim().slice(0, 120)}`;
 }
 
 /** GETs one `/metrics` body through the bound; a failure is the reason the node is unreachable. */
@@ -111,7 +141,7 @@ export async function fetchBody(
   address: string,
   path: string,
   options: MetricsSamplerOptions,
-): Promise<Result<Uint8Array | string, string>> {
+): Promise<Result<MetricsBody, string>> {
   return fetchedBody(path, await options.limit(() => options.get(address, path, true)));
 }
 
@@ -124,7 +154,7 @@ export function emptyGauges(): Gauges {
 }
 
 /** Reads server and disk gauges (memory, sessions, replica counts, disk space summed over disks). */
-export function serverGauges(text: string | Uint8Array, endpoint: string): Result<Gauges, string> {
+export function serverGauges(text: MetricsBody, endpoint: string): Result<Gauges, string> {
   const out = emptyGauges();
   const scanned = scanMetrics(text, endpoint, gaugeVisitor(out));
   return scanned.ok ? { ok: true, value: out } : { ok: false, error: scanned.error.message };
@@ -208,7 +238,7 @@ export function counterCollector(wanted: ReadonlySet<number>): {
  * node during the interval.
  */
 export function counterSample(
-  text: string | Uint8Array,
+  text: MetricsBody,
   endpoint: string,
   wanted: ReadonlySet<number>,
 ): Result<CounterSample, string> {
@@ -277,7 +307,7 @@ export function loadCollector(wanted: ReadonlySet<number>): {
 /** Computes each primary's load from the first sample's counters and the second body. */
 export function primaryLoads(
   first: CounterSample,
-  text: string | Uint8Array,
+  text: MetricsBody,
   endpoint: string,
   wanted: ReadonlySet<number>,
   fallbackSeconds: number,

@@ -56,18 +56,43 @@ function badBody(
   );
 }
 
+/**
+ * A body as the default transport delivers it: its bytes as a latin1 string (one char per byte). Strings die
+ * young in the garbage collector; a Buffer per answer piles up as external memory between collections.
+ */
+export interface Latin1Body {
+  latin1: string;
+}
+
+/** A `/metrics` body: text, bytes, or bytes carried by a latin1 string. */
+export type MetricsBody = string | Uint8Array | Latin1Body;
+
+/** A scratch buffer for latin1 bodies (scans are synchronous, so one is enough); large bodies get their own. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+const maxScratchBytes = 1024 * 1024;
+
+function bytesOf(body: MetricsBody): Buffer {
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const length = body.latin1.length;
+  if (length > maxScratchBytes) return Buffer.from(body.latin1, 'latin1');
+  if (length > scratch.length)
+    scratch = Buffer.allocUnsafe(Math.min(maxScratchBytes, Math.max(length, scratch.length * 2)));
+  scratch.write(body.latin1, 0, length, 'latin1');
+  return scratch.subarray(0, length);
+}
+
 const quote = 34;
 const backslash = 92;
 
 /** Scans a `/metrics` body (text, or the raw bytes as received); returns the exact `timestamp_ns`. */
 export function scanMetrics(
-  body: string | Uint8Array,
+  body: MetricsBody,
   endpoint: string,
   visit: MetricVisitor,
 ): Result<{ timestampNs: bigint }> {
   // Bytes, not a string: a round reads hundreds of megabytes, and bytes stay outside the JS heap.
-  const buf =
-    typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const buf = bytesOf(body);
   // Only the envelope (about 150 bytes) becomes a string: a round reads thousands of bodies.
   const arrayAt = entitiesArrayStart(buf);
   if (arrayAt === undefined) {

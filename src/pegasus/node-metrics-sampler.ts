@@ -18,8 +18,7 @@ import { allOps, type NodeRpcLoad, type NodeSample, type Op } from './load-repor
 import {
   counterCollector,
   emptyGauges,
-  fetchBody,
-  fetchedBody,
+  readParsed,
   gaugeVisitor,
   loadCollector,
   nodeGaugeNames,
@@ -31,7 +30,7 @@ import {
   type MetricsSamplerOptions,
   type NodePlan,
 } from './metrics-sampler.js';
-import { scanMetrics, type MetricVisitor } from './metrics-scanner.js';
+import { scanMetrics, type MetricsBody, type MetricVisitor } from './metrics-scanner.js';
 import type { Limit } from './priority-limit.js';
 import type { Result } from '../result.js';
 
@@ -74,7 +73,7 @@ function rpcVisitor(out: RpcSample): MetricVisitor {
 }
 
 /** Reads the data RPCs' figures of one body. */
-export function rpcSample(text: string | Uint8Array, endpoint: string): Result<RpcSample, string> {
+export function rpcSample(text: MetricsBody, endpoint: string): Result<RpcSample, string> {
   const rpc = emptyRpcSample();
   const scanned = scanMetrics(text, endpoint, rpcVisitor(rpc));
   if (!scanned.ok) return { ok: false, error: scanned.error.message };
@@ -83,7 +82,7 @@ export function rpcSample(text: string | Uint8Array, endpoint: string): Result<R
 }
 
 /** Reads the server and disk gauges of one body. */
-export function nodeGauges(text: string | Uint8Array, endpoint: string): Result<Gauges, string> {
+export function nodeGauges(text: MetricsBody, endpoint: string): Result<Gauges, string> {
   const gauges = emptyGauges();
   const scanned = scanMetrics(text, endpoint, gaugeVisitor(gauges));
   return scanned.ok ? { ok: true, value: gauges } : { ok: false, error: scanned.error.message };
@@ -144,25 +143,41 @@ export interface NodeLevelOptions extends MetricsSamplerOptions {
   background?: Limit;
 }
 
+/**
+ * The first sample, reduced to its counters. A function of its own: a body held in the caller's frame would
+ * stay alive through the interval (the frame of a suspended async function keeps its locals), a thousand
+ * bodies in all.
+ */
+async function firstSample(
+  plan: NodePlan,
+  wanted: ReadonlySet<number>,
+  endpoint: string,
+  maxIds: number,
+  options: NodeLevelOptions,
+): Promise<Result<{ rpc: RpcSample; counters: CounterSample }, string>> {
+  return readParsed(plan.address, nodeSamplePath(plan.primaries, false, maxIds), options, options.limit, (body) => {
+    const rpc = emptyRpcSample();
+    const onRpc = rpcVisitor(rpc);
+    const counters = counterCollector(wanted);
+    const scanned = scanMetrics(body, endpoint, (type, id, name, field, value) => {
+      if (type === 'profiler') onRpc(type, id, name, field, value);
+      else counters.visit(type, id, name, field, value);
+    });
+    if (!scanned.ok) return { ok: false, error: scanned.error.message };
+    rpc.timestampNs = scanned.value.timestampNs;
+    return { ok: true, value: { rpc, counters: counters.sample(scanned.value.timestampNs) } };
+  });
+}
+
 /** Samples one replica server's node-level load (and its planned primaries) twice, `intervalMs` apart. */
 export async function sampleNodeLevel(plan: NodePlan, options: NodeLevelOptions): Promise<Result<NodeSample, string>> {
   const wanted = new Set(plan.primaries.map((p) => replicaKey(p.appId, p.pidx)));
   const maxIds = options.maxIdsPerRequest ?? 256;
   const endpoint = `GET /metrics from ${plan.address}`;
   const startedAt = performance.now();
-  const firstBody = await fetchBody(plan.address, nodeSamplePath(plan.primaries, false, maxIds), options);
-  if (!firstBody.ok) return firstBody;
-  // Reduce the body before waiting, so nothing large stays referenced across the interval.
-  const firstRpc = emptyRpcSample();
-  const onRpc = rpcVisitor(firstRpc);
-  const counters = counterCollector(wanted);
-  const scanned = scanMetrics(firstBody.value, endpoint, (type, id, name, field, value) => {
-    if (type === 'profiler') onRpc(type, id, name, field, value);
-    else counters.visit(type, id, name, field, value);
-  });
-  if (!scanned.ok) return { ok: false, error: scanned.error.message };
-  firstRpc.timestampNs = scanned.value.timestampNs;
-  const first: CounterSample = counters.sample(scanned.value.timestampNs);
+  const firstRound = await firstSample(plan, wanted, endpoint, maxIds, options);
+  if (!firstRound.ok) return firstRound;
+  const { rpc: firstRpc, counters: first } = firstRound.value;
 
   const firstAt = performance.now();
   // With primaries to read by id, the gauges come in the background meanwhile; the interval starts at the
@@ -170,38 +185,50 @@ export async function sampleNodeLevel(plan: NodePlan, options: NodeLevelOptions)
   const gaugeRequest =
     plan.primaries.length === 0
       ? undefined
-      : (options.background ?? options.limit)(() => options.get(plan.address, nodeGaugePath, true)).then((answer) => {
-          const body = fetchedBody(nodeGaugePath, answer);
-          return body.ok ? nodeGauges(body.value, endpoint) : body;
-        });
+      : readParsed(plan.address, nodeGaugePath, options, options.background ?? options.limit, (body) =>
+          nodeGauges(body, endpoint),
+        );
   await (options.sleep ?? defaultSleep)(options.intervalMs);
-  const [secondBody, gauges] = await Promise.all([
-    fetchBody(plan.address, nodeSamplePath(plan.primaries, true, maxIds), options),
-    gaugeRequest,
-  ]);
-  if (!secondBody.ok) return secondBody;
+  const secondRead = readParsed(
+    plan.address,
+    nodeSamplePath(plan.primaries, true, maxIds),
+    options,
+    options.limit,
+    (body) => {
+      const fallbackSeconds =
+        Math.max(performance.now() - firstAt, options.intervalMs, performance.now() - startedAt) / 1000;
+      const secondRpc = emptyRpcSample();
+      const onSecondRpc = rpcVisitor(secondRpc);
+      const loads = loadCollector(wanted);
+      const gauges = emptyGauges();
+      const onGauge = gaugeVisitor(gauges);
+      const scanned = scanMetrics(body, endpoint, (type, id, name, field, value) => {
+        if (type === 'profiler') onSecondRpc(type, id, name, field, value);
+        else if (type === 'replica') loads.visit(type, id, name, field, value);
+        else onGauge(type, id, name, field, value);
+      });
+      if (!scanned.ok) return { ok: false, error: scanned.error.message };
+      secondRpc.timestampNs = scanned.value.timestampNs;
+      return {
+        ok: true,
+        value: {
+          gauges,
+          primaries: loads.loads(first, scanned.value.timestampNs, fallbackSeconds),
+          rpc: rpcLoad(firstRpc, secondRpc, fallbackSeconds),
+        },
+      };
+    },
+  );
+  const [second, gauges] = await Promise.all([secondRead, gaugeRequest]);
+  if (!second.ok) return second;
   if (gauges !== undefined && !gauges.ok) return gauges;
-  const fallbackSeconds =
-    Math.max(performance.now() - firstAt, options.intervalMs, performance.now() - startedAt) / 1000;
-  const secondRpc = emptyRpcSample();
-  const onSecondRpc = rpcVisitor(secondRpc);
-  const loads = loadCollector(wanted);
-  const inlineGauges = emptyGauges();
-  const onGauge = gaugeVisitor(inlineGauges);
-  const second = scanMetrics(secondBody.value, endpoint, (type, id, name, field, value) => {
-    if (type === 'profiler') onSecondRpc(type, id, name, field, value);
-    else if (type === 'replica') loads.visit(type, id, name, field, value);
-    else onGauge(type, id, name, field, value);
-  });
-  if (!second.ok) return { ok: false, error: second.error.message };
-  secondRpc.timestampNs = second.value.timestampNs;
   return {
     ok: true,
     value: {
       address: plan.address,
-      ...(gauges === undefined ? inlineGauges : gauges.value),
-      primaries: loads.loads(first, second.value.timestampNs, fallbackSeconds),
-      rpc: rpcLoad(firstRpc, secondRpc, fallbackSeconds),
+      ...(gauges === undefined ? second.value.gauges : gauges.value),
+      primaries: second.value.primaries,
+      rpc: second.value.rpc,
     },
   };
 }

@@ -28,11 +28,19 @@ import {
   type TableInfo,
   type Unreachable,
 } from './cluster-api.js';
-import { createHttpTransport, httpGet, type FetchLike, type HttpAnswer, type HttpTransport } from './http-get.js';
+import { httpGet, httpRead, type FetchLike, type HttpAnswer, type HttpTransport } from './http-get.js';
+import { createHttpTransport } from './http-transport.js';
 import { buildLoadReport, primariesByNode, type NodeSample, type Topology } from './load-report.js';
 import { MetaHttpClient, type MetaAnswer } from './meta-http-client.js';
 import { MetaRpc } from './meta-rpc.js';
-import { sampleMetaServer, sampleReplicaServers, type NodePlan } from './metrics-sampler.js';
+import {
+  sampleMetaServer,
+  sampleReplicaServers,
+  statusReason,
+  type MetricsSamplerOptions,
+  type NodePlan,
+} from './metrics-sampler.js';
+import type { MetricsBody } from './metrics-scanner.js';
 import { sampleNodeLevelServers } from './node-metrics-sampler.js';
 import { sampleMetaPerfCounters, samplePerfCounterNodes, samplePerfCounterServers } from './perf-counter-sampler.js';
 import {
@@ -204,6 +212,29 @@ class PegasusClient implements PegasusApi {
     return parsed.ok ? ok({ value: parsed.value, answer: answer.value }) : parsed;
   }
 
+  /**
+   * A sampler's `read` over the transport: the `/metrics` body parsed in place, never kept (a round reads a
+   * thousand bodies); undefined with `fetch` or a transport without `read`.
+   */
+  private reader(onBytes: (n: number) => void): Pick<MetricsSamplerOptions, 'read'> | undefined {
+    if (!('transport' in this.http)) return undefined;
+    const transport = this.http.transport;
+    const read = transport.read?.bind(transport);
+    if (read === undefined) return undefined;
+    const timeoutMs = this.timeoutMs;
+    return {
+      read: async <T>(address: string, path: string, parse: (body: MetricsBody) => Result<T, string>) => {
+        const answer = await httpRead({ ...transport, read }, address, path, timeoutMs, ({ status, body }) => {
+          onBytes(body.length);
+          return status === 200
+            ? parse(body)
+            : { ok: false as const, error: statusReason(path, status, body.toString('utf8')) };
+        });
+        return answer.ok ? answer.value : { ok: false as const, error: answer.error.message };
+      },
+    };
+  }
+
   private version(address: string): Promise<Result<ServerVersion>> {
     let pending = this.versions.get(address);
     if (pending === undefined) {
@@ -355,6 +386,7 @@ class PegasusClient implements PegasusApi {
     const rpcBytesBefore = this.rpc?.bytesRead;
     // Without a byte counter on the RPC client, count the remote commands' text instead.
     const onRpcText = rpcBytesBefore === undefined ? (n: number) => (bytes += n) : undefined;
+    const countBytes = (n: number) => (bytes += n);
     const countedGet = async (address: string, path: string, binary = false): Promise<Result<HttpAnswer>> => {
       const answer = await this.get(address, path, binary);
       if (answer.ok) bytes += answer.value.bytes;
@@ -403,6 +435,7 @@ class PegasusClient implements PegasusApi {
     const none = { samples: [] as NodeSample[], unreachable: [] as Unreachable[] };
     const samplerOptions = {
       get: countedGet,
+      ...(this.reader(countBytes) ?? {}),
       limit: this.limit,
       background: this.bound.background,
       intervalMs,

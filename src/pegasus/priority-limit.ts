@@ -10,7 +10,7 @@ export type Limit = <T>(task: () => PromiseLike<T> | T) => Promise<T>;
 
 /** A first-in first-out queue of waiting starts. */
 class StartQueue {
-  private items: (() => void)[] = [];
+  private items: ((() => void) | undefined)[] = [];
   private head = 0;
 
   get size(): number {
@@ -24,6 +24,8 @@ class StartQueue {
   shift(): (() => void) | undefined {
     if (this.head >= this.items.length) return undefined;
     const start = this.items[this.head];
+    // A started task's closure holds its promise, whose result (a body) must not outlive the task.
+    this.items[this.head] = undefined;
     this.head++;
     // Drop the consumed part now and then, so a long-lived client does not keep every task it ever ran.
     if (this.head > 1024 && this.head * 2 > this.items.length) {
