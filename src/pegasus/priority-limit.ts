@@ -67,15 +67,24 @@ export function createPriorityLimit(concurrency: number): PriorityLimit {
     <T>(task: () => PromiseLike<T> | T) =>
       new Promise<T>((resolve, reject) => {
         queue.push(() => {
-          // A task that throws synchronously settles like one that rejects, and frees its slot either way.
+          // A task that throws synchronously settles like one that rejects; either way its slot is free
+          // before the caller continues.
+          const done = (): void => {
+            active--;
+            next();
+          };
           new Promise<T>((run) => {
             run(task());
-          })
-            .then(resolve, reject)
-            .finally(() => {
-              active--;
-              next();
-            });
+          }).then(
+            (value) => {
+              done();
+              resolve(value);
+            },
+            (error: unknown) => {
+              done();
+              reject(error instanceof Error ? error : new Error(String(error)));
+            },
+          );
         });
         next();
       });
