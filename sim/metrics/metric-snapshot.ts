@@ -78,8 +78,9 @@ function serverEntity(model: ClusterModel, process: SimProcess, connections: num
   const isMeta = process.role === 'meta';
   const leader = model.leader();
   const isLeader = isMeta && leader === process;
-  // Memory sums over every replica of the node: computed once for both gauges.
+  // Memory and role counts sum over every replica of the node: computed once for all gauges.
   let memory: ReturnType<typeof memoryMb> | undefined;
+  let roles: { primary: number; secondary: number } | undefined;
   return {
     type: 'server',
     id: 'server',
@@ -108,9 +109,9 @@ function serverEntity(model: ClusterModel, process: SimProcess, connections: num
         case 'total_replicas':
           return node.members.size;
         case 'primary_replicas':
-          return model.roleCounts(node).primary;
+          return (roles ??= model.roleCounts(node)).primary;
         case 'secondary_replicas':
-          return model.roleCounts(node).secondary;
+          return (roles ??= model.roleCounts(node)).secondary;
         case 'rdb_block_cache_mem_usage_bytes':
           return blockCacheBytes(node);
         case 'rdb_wbm_total_mem_usage_bytes':

@@ -230,8 +230,14 @@ export function blockCacheBytes(node: ReplicaServer): number {
 
 /** Total and mutable memtable bytes on a node (`rdb_wbm_*`). */
 export function memtableTotals(node: ReplicaServer): { total: number; mutable: number } {
-  let total = 0;
-  for (const p of node.members) total += memtableBytes(p);
+  // A partition's memtable size only depends on its table and share: the sum changes with the membership.
+  const layout = memberLayout(node);
+  if (layout.memtableTotal === undefined) {
+    let total = 0;
+    for (const p of node.members) total += memtableBytes(p);
+    layout.memtableTotal = total;
+  }
+  const total = layout.memtableTotal;
   return { total, mutable: Math.round(total * 0.6) };
 }
 
@@ -334,6 +340,8 @@ interface MemberLayout {
   states: ReplicaState[];
   /** `opRate × share` of member m's operation i at `m * allDataOps.length + i` (shares never change). */
   rates: Float64Array;
+  /** Sum of the members' memtable bytes, once computed. */
+  memtableTotal?: number;
 }
 
 const layouts = new WeakMap<ReplicaServer, MemberLayout>();

@@ -141,9 +141,14 @@ export async function collectHealth(deps: HealthDeps, options: HealthOptions = {
   const sensitive = cluster.latencySensitiveTables;
   const startedAt = deps.clock.now();
   // Node-level: the inspection's recent table sample first, since the tables it flagged are sampled again.
+  // A store that hangs must not hold the load sample back: a second, then without the stored figures.
   const recent =
     scope === 'nodes'
-      ? settle(readStoredTableSample(deps.store, name, startedAt, options.storedSampleMaxAgeMs ?? 120_000))
+      ? withDeadline(
+          () => settle(readStoredTableSample(deps.store, name, startedAt, options.storedSampleMaxAgeMs ?? 120_000)),
+          1000,
+          'the store',
+        )
       : Promise.resolve(ok(undefined));
   const loadRead = async () => {
     const base = options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {};

@@ -136,15 +136,6 @@ export function statusReason(path: string, status: number, body: string): string
   return `answered HTTP ${status} to ${path.split('?')[0] ?? path}: ${body.trim().slice(0, 120)}`;
 }
 
-/** GETs one `/metrics` body through the bound; a failure is the reason the node is unreachable. */
-export async function fetchBody(
-  address: string,
-  path: string,
-  options: MetricsSamplerOptions,
-): Promise<Result<MetricsBody, string>> {
-  return fetchedBody(path, await options.limit(() => options.get(address, path, true)));
-}
-
 /** Server and disk gauges of one node. */
 export type Gauges = Omit<NodeSample, 'address' | 'primaries' | 'rpc'>;
 
@@ -333,11 +324,15 @@ export async function sampleNode(plan: NodePlan, options: MetricsSamplerOptions)
 
   const firstAt = performance.now();
   await (options.sleep ?? defaultSleep)(options.intervalMs);
-  const second = await fetchBody(plan.address, replicaMetricsPath(ids, true), options);
-  if (!second.ok) return second;
-  const fallbackSeconds =
-    Math.max(performance.now() - firstAt, options.intervalMs, performance.now() - startedAt) / 1000;
-  const primaries = primaryLoads(first, second.value, endpoint, wanted, fallbackSeconds);
+  const primaries = await readParsed(plan.address, replicaMetricsPath(ids, true), options, options.limit, (body) =>
+    primaryLoads(
+      first,
+      body,
+      endpoint,
+      wanted,
+      Math.max(performance.now() - firstAt, options.intervalMs, performance.now() - startedAt) / 1000,
+    ),
+  );
   if (!primaries.ok) return primaries;
   return { ok: true, value: { address: plan.address, ...gauges, primaries: primaries.value } };
 }
@@ -353,17 +348,20 @@ async function firstRound(
   wanted: ReadonlySet<number>,
   options: MetricsSamplerOptions,
 ): Promise<Result<{ gauges: Gauges; first?: CounterSample }, string>> {
-  const [firstBody, serverBody] = await Promise.all([
-    wanted.size > 0 ? fetchBody(address, replicaMetricsPath(ids, false), options) : Promise.resolve(undefined),
-    fetchBody(address, serverMetricsPath, options),
+  const [first, gauges] = await Promise.all([
+    wanted.size > 0
+      ? readParsed(address, replicaMetricsPath(ids, false), options, options.limit, (body) =>
+          counterSample(body, endpoint, wanted),
+        )
+      : Promise.resolve(undefined),
+    readParsed(address, serverMetricsPath, options, options.limit, (body) => serverGauges(body, endpoint)),
   ]);
-  if (firstBody !== undefined && !firstBody.ok) return firstBody;
-  if (!serverBody.ok) return serverBody;
-  const gauges = serverGauges(serverBody.value, endpoint);
+  if (first !== undefined && !first.ok) return first;
   if (!gauges.ok) return gauges;
-  if (firstBody === undefined) return { ok: true, value: { gauges: gauges.value } };
-  const first = counterSample(firstBody.value, endpoint, wanted);
-  return first.ok ? { ok: true, value: { gauges: gauges.value, first: first.value } } : first;
+  return {
+    ok: true,
+    value: first === undefined ? { gauges: gauges.value } : { gauges: gauges.value, first: first.value },
+  };
 }
 
 /** Samples every planned replica server concurrently; failures become `Unreachable` entries. */
@@ -385,11 +383,11 @@ export async function sampleReplicaServers(
 /** Reads a meta server's memory and sessions (one sample: they are gauges). */
 export async function sampleMetaServer(
   address: string,
-  options: Pick<MetricsSamplerOptions, 'get' | 'limit'>,
+  options: Pick<MetricsSamplerOptions, 'get' | 'limit' | 'read'>,
 ): Promise<Result<MetaStats, string>> {
-  const body = await fetchBody(address, metaMetricsPath, { ...options, intervalMs: 0 });
-  if (!body.ok) return body;
-  const gauges = serverGauges(body.value, `GET /metrics from ${address}`);
+  const gauges = await readParsed(address, metaMetricsPath, options, options.limit, (body) =>
+    serverGauges(body, `GET /metrics from ${address}`),
+  );
   if (!gauges.ok) return gauges;
   const { residentMemMb, virtualMemMb, sessions } = gauges.value;
   return { ok: true, value: { address, residentMemMb, virtualMemMb, sessions } };

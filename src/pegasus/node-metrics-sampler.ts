@@ -5,13 +5,13 @@
  * Δtimestamp_ns between two samples `intervalMs` apart (the RPCs the node served, i.e. as primary); P99 is
  * each RPC's `profiler_server_rpc_latency_ns` p99 over the whole node, never averaged.
  *
- * One request per node per sample. The gauges need one sample only and ride in the second. The primaries of
- * the tables asked for ride in the same query (`ids` of the tasks and replicas, or `attributes`
- * `task_name`/`table_id` when there are many); since every filter applies to every entity type, such a node's
- * gauges (whose `disk@…` ids are not known beforehand) go in a third request, queued as background work
- * while the node waits for its second sample.
- * Nodes run concurrently under one bound on requests in flight (the wait holds no slot); a node that fails
- * or misses its deadline becomes an `Unreachable` entry and the others still arrive.
+ * One request per node per sample: the p99s need one sample only and ride in the first, the gauges in the
+ * second. The primaries of the tables asked for ride in the same query (`ids` of the tasks and replicas, or
+ * `attributes` `task_name`/`table_id` when there are many); since every filter applies to every entity type,
+ * such a node's gauges (whose `disk@…` ids are not known beforehand) go in a third request, queued as
+ * background work while the node waits for its second sample. Nodes run concurrently under one bound on
+ * requests in flight (the wait holds no slot); a node that fails or misses its deadline becomes an
+ * `Unreachable` entry and the others still arrive.
  */
 import type { Unreachable } from './cluster-api.js';
 import { allOps, type NodeRpcLoad, type NodeSample, type Op } from './load-report.js';
@@ -89,8 +89,8 @@ export function nodeGauges(text: MetricsBody, endpoint: string): Result<Gauges, 
 }
 
 /**
- * The node's QPS per RPC between two samples (Δexecuted / Δtimestamp) and the second sample's p99s. A counter
- * that went down means the process restarted in between: no rate for it.
+ * The node's QPS per RPC between two samples (Δexecuted / Δtimestamp) and its p99s (from the sample that has
+ * them, the second when both do). A counter that went down means the process restarted in between: no rate.
  */
 export function rpcLoad(first: RpcSample, second: RpcSample, fallbackSeconds: number): NodeRpcLoad {
   const deltaNs = second.timestampNs - first.timestampNs;
@@ -101,7 +101,8 @@ export function rpcLoad(first: RpcSample, second: RpcSample, fallbackSeconds: nu
     const end = second.executed[i] ?? Number.NaN;
     if (!Number.isNaN(start) && !Number.isNaN(end) && end >= start && seconds > 0)
       out.qps[op] = (end - start) / seconds;
-    const p99 = second.p99Ns[i] ?? Number.NaN;
+    const later = second.p99Ns[i] ?? Number.NaN;
+    const p99 = Number.isNaN(later) ? (first.p99Ns[i] ?? Number.NaN) : later;
     if (!Number.isNaN(p99)) out.p99Ns[op] = p99;
   });
   return out;
@@ -110,19 +111,20 @@ export function rpcLoad(first: RpcSample, second: RpcSample, fallbackSeconds: nu
 const taskIds = allOps.map((op) => `task@${taskOfOp[op]}`);
 
 /**
- * The `/metrics` query of one sample of a node: the data RPCs' counters (and in the second sample their p99s)
- * and those of the planned primaries. Up to `maxIds` primaries are named by id; more are read by table
- * (`attributes=table_id,…`, with `task_name` pairs for the tasks) and the others dropped while reading.
+ * The `/metrics` query of one sample of a node: the data RPCs' counters, in the first sample with their p99s
+ * and in the second with the gauges (the work is split so that neither round costs the servers more than the
+ * other), and the planned primaries' counters (p99s and storage gauges in the second). Up to `maxIds`
+ * primaries are named by id; more are read by table (`attributes=table_id,…`, with `task_name` pairs for the
+ * tasks) and the others dropped while reading.
  */
 export function nodeSamplePath(primaries: NodePlan['primaries'], second: boolean, maxIds = 256): string {
-  const rpcNames = second ? ['profiler_executed_tasks', 'profiler_server_rpc_latency_ns'] : ['profiler_executed_tasks'];
-  const fields = second ? 'name,value,p99' : 'name,value';
+  const rpcNames = second ? ['profiler_executed_tasks'] : ['profiler_executed_tasks', 'profiler_server_rpc_latency_ns'];
   if (primaries.length === 0) {
     // No id filter in the second sample, so the gauges come along (and profiled tasks other than the data
     // RPCs, which are ignored).
     return second
-      ? `/metrics?types=server,disk,profiler&metrics=${[...nodeGaugeNames, ...rpcNames].join(',')}&with_metric_fields=${fields}`
-      : `/metrics?types=profiler&ids=${taskIds.join(',')}&metrics=${rpcNames.join(',')}&with_metric_fields=${fields}`;
+      ? `/metrics?types=server,disk,profiler&metrics=${[...nodeGaugeNames, ...rpcNames].join(',')}&with_metric_fields=name,value`
+      : `/metrics?types=profiler&ids=${taskIds.join(',')}&metrics=${rpcNames.join(',')}&with_metric_fields=name,value,p99`;
   }
   const names = [...rpcNames, ...replicaCounterNames, ...(second ? replicaSecondNames : [])].join(',');
   const filter =
@@ -132,7 +134,7 @@ export function nodeSamplePath(primaries: NodePlan['primaries'], second: boolean
           ...allOps.map((op) => `task_name,${taskOfOp[op]}`),
           ...[...new Set(primaries.map((p) => p.appId))].map((id) => `table_id,${id}`),
         ].join(',')}`;
-  return `/metrics?types=profiler,replica&${filter}&metrics=${names}&with_metric_fields=${fields}`;
+  return `/metrics?types=profiler,replica&${filter}&metrics=${names}&with_metric_fields=name,value,p99`;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -402,7 +402,7 @@ class PegasusClient implements PegasusApi {
     const alive = nodesAnswer.value.value.filter((n) => n.status === 'ALIVE').map((n) => n.address);
 
     // The meta servers' gauges are read alongside the replica servers' samples, which need not wait for them.
-    const metasRead = this.sampleMetas(countedGet, onRpcText);
+    const metasRead = this.sampleMetas(countedGet, onRpcText, this.reader(countBytes));
     const [partitionMap, versions] = await Promise.all([
       layout,
       Promise.all(alive.map(async (address) => ({ address, version: await this.version(address) }))),
@@ -553,13 +553,14 @@ class PegasusClient implements PegasusApi {
   private async sampleMetas(
     get: (address: string, path: string, binary?: boolean) => Promise<Result<HttpAnswer>>,
     onBytes: ((n: number) => void) | undefined,
+    reader: Pick<MetricsSamplerOptions, 'read'> | undefined,
   ): Promise<{ stats: MetaStats[]; unreachable: Unreachable[] }> {
     const rpc = this.rpc;
     const results = await Promise.all(
       this.metaServers.map(async (address): Promise<Result<MetaStats, string>> => {
         const version = await this.version(address);
         if (!version.ok) return { ok: false, error: version.error.message };
-        if (version.value.hasMetrics) return sampleMetaServer(address, { get, limit: this.limit });
+        if (version.value.hasMetrics) return sampleMetaServer(address, { get, limit: this.limit, ...reader });
         if (rpc === undefined) return { ok: false, error: needsRpc(version.value.version) };
         return sampleMetaPerfCounters(address, {
           remoteCommand: (a, cmd, args) => rpc.cliCall(a, cmd, args),

@@ -30,10 +30,14 @@ const start = Date.UTC(2026, 4, 2, 9, 30, 0);
 /** Every GET the client sends, per server. */
 type Requests = Map<string, string[]>;
 
-/** A sim whose clock moves 30 s per sample interval, and a client whose GETs are recorded. */
+/**
+ * A sim whose clock moves `speed` simulated ms per ms the client waits between its samples, and a client
+ * whose GETs are recorded.
+ */
 async function setup(
   options: SimClusterOptions = {},
   timeoutMs = 2000,
+  speed = 30,
 ): Promise<{ sim: SimCluster; api: PegasusApi; requests: Requests }> {
   const s = await startSimCluster({ seed: 3, autoTick: false, clock: () => start, ...options });
   sim = s;
@@ -63,7 +67,7 @@ async function setup(
     transport,
     sampleIntervalMs: 1000,
     sleep: (ms) => {
-      s.tick(ms * 30);
+      s.tick(ms * speed);
       return Promise.resolve();
     },
   });
@@ -81,7 +85,8 @@ const oneTable = {
 
 describe('node-level load against the simulated cluster', () => {
   it('gives each node the QPS its primaries’ replica counters give, and its worst primary’s P99', async () => {
-    const { api } = await setup(oneTable);
+    // Latencies change every 10 simulated seconds: the five nodes' waits stay within one such window.
+    const { api } = await setup(oneTable, 2000, 1);
     // The table's primaries ride in the same requests, so both views are read at the same instants.
     const report = unwrap(await api.load({ scope: 'nodes', table: 'orders' }));
     expect(report.scope).toBe('nodes');
@@ -189,13 +194,15 @@ describe('node-level sampler', () => {
     const byId = nodeSamplePath(primaries, false);
     expect(byId).toMatch(/^\/metrics\?types=profiler,replica&ids=task@RPC_RRDB_RRDB_GET,/);
     expect(byId).toContain(',replica@2.0,replica@2.5,replica@7.1&');
-    expect(byId).toMatch(/with_metric_fields=name,value$/);
+    expect(byId).toContain('metrics=profiler_executed_tasks,profiler_server_rpc_latency_ns,get_requests,');
     const byTable = nodeSamplePath(primaries, true, 2);
     expect(byTable).toContain('attributes=task_name,RPC_RRDB_RRDB_GET,');
     expect(byTable).toContain(',table_id,2,table_id,7&');
     expect(byTable).toMatch(/with_metric_fields=name,value,p99$/);
+    // Without primaries: the p99s in the first sample, the gauges in the second.
+    expect(nodeSamplePath([], false)).toMatch(/^\/metrics\?types=profiler&ids=.*profiler_server_rpc_latency_ns.*p99$/);
     expect(nodeSamplePath([], true)).toMatch(
-      /^\/metrics\?types=server,disk,profiler&metrics=.*profiler_server_rpc_latency_ns/,
+      /^\/metrics\?types=server,disk,profiler&metrics=resident_mem_usage_mb,.*,profiler_executed_tasks&with_metric_fields=name,value$/,
     );
   });
 
@@ -217,6 +224,8 @@ describe('node-level sampler', () => {
       [5_000, nan, 9_000, ...Array<number>(8).fill(1)],
     );
     const load = rpcLoad(first, second, 99);
+    // p99s come from the sample that has them.
+    expect(rpcLoad(second, first, 99).p99Ns.get).toBe(5_000);
     expect(load.qps).toMatchObject({ get: 100, scan: 0, put: 0 });
     // batch_get was missing from the first sample: no rate.
     expect(load.qps.batch_get).toBeUndefined();
