@@ -132,8 +132,8 @@ export async function runHealthBench(options: HealthBenchOptions = {}): Promise<
       name: 'large',
       metaServers,
       latencySensitiveTables: [
-        { name: 'large_table_002', readP99Ms: 20, writeP99Ms: 40 },
-        { name: 'large_table_100', readP99Ms: 20, writeP99Ms: 40 },
+        { name: 'large_table_002', readP99Ms: 50, writeP99Ms: 100 },
+        { name: 'large_table_100', readP99Ms: 50, writeP99Ms: 100 },
       ],
       thresholds: defaultThresholds(),
     },
