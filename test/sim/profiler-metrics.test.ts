@@ -103,6 +103,39 @@ describe('simulated profiler entities', () => {
     }
   });
 
+  it('keeps counting the node’s replicas after the balancer moved some in and out', async () => {
+    const skewed = await startSimCluster({ autoTick: false, clock: () => start, seed: 9, scenario: 'skewed' });
+    try {
+      const address = skewed.replicaServers[0] ?? '';
+      const read = async () => {
+        const profiler = await entities(
+          address,
+          'types=profiler&metrics=profiler_executed_tasks&with_metric_fields=name,value',
+        );
+        const replicas = await entities(address, 'types=replica&metrics=get_requests,multi_get_requests');
+        return { profiler, replicas };
+      };
+      const executedGet = (p: Entity[]) =>
+        field(
+          p.find((e) => e.id === 'task@RPC_RRDB_RRDB_GET'),
+          'profiler_executed_tasks',
+          'value',
+        );
+      const before = await read();
+      const membersBefore = skewed.model.node(0).members.size;
+      skewed.model.setMetaLevel('lively');
+      for (let round = 0; round < 30 && skewed.model.node(0).members.size === membersBefore; round++) skewed.tick();
+      expect(skewed.model.node(0).members.size).not.toBe(membersBefore);
+      const after = await read();
+      for (const { profiler, replicas } of [before, after]) {
+        expect(executedGet(profiler)).toBe(replicas.reduce((s, e) => s + field(e, 'get_requests', 'value'), 0));
+      }
+      expect(after.replicas.length).toBe(skewed.model.node(0).members.size);
+    } finally {
+      await skewed.stop();
+    }
+  });
+
   it('reports the worst primary’s latency as the node’s RPC latency, never an average', async () => {
     const { profiler, replicas, primaryIds } = await readNode(1);
     for (const op of ops) {
