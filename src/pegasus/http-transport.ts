@@ -65,6 +65,8 @@ class ResponseReader {
   private body = '';
   /** Byte mode (a consumer reads the body in place): the body when it came in one piece, else its copied parts. */
   private view: Buffer | undefined;
+  private sized: Buffer | undefined;
+  private filled = 0;
   private parts: Buffer[] = [];
   private readonly wantBytes: boolean;
 
@@ -177,9 +179,14 @@ class ResponseReader {
     if (bytes.length === 0) return;
     if (!this.wantBytes) {
       this.body += bytes.toString('latin1');
-    } else if (last && this.parts.length === 0) {
+    } else if (last && this.parts.length === 0 && this.filled === 0) {
       // The whole body in one read: the consumer reads it in place, before the buffer is read into again.
       this.view = bytes;
+    } else if (this.mode === 'length') {
+      // Its length is known: one buffer of that size, filled as the reads come (no list, no concatenation).
+      this.sized ??= Buffer.allocUnsafe(this.filled + bytes.length + this.remaining);
+      this.filled += bytes.copy(this.sized, this.filled);
+      if (last) this.view = this.sized;
     } else {
       this.parts.push(Buffer.from(bytes));
     }
