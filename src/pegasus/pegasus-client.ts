@@ -118,7 +118,10 @@ export interface PegasusClientOptions {
   concurrency?: number;
   /** Milliseconds between the two `/metrics` samples of `load()` (default 1000). */
   sampleIntervalMs?: number;
-  /** Sends HTTP GETs with `fetch` (tests fake it); without it and without `transport`, keep-alive `node:http`. */
+  /**
+   * Sends HTTP GETs with `fetch` (tests fake it); without it and without `transport`, the keep-alive transport
+   * of `http-transport.ts` (made and closed by the client).
+   */
   fetch?: FetchLike;
   /** Sends HTTP GETs (wins over `fetch`); one given here is not closed by `close()`. */
   transport?: HttpTransport;
@@ -441,9 +444,8 @@ class PegasusClient implements PegasusApi {
       intervalMs,
       ...(sleep === undefined ? {} : { sleep }),
     };
-    const perfOptions = () => ({
-      remoteCommand: (address: string, cmd: string, args: readonly string[]) =>
-        rpc ? rpc.cliCall(address, cmd, args) : Promise.resolve(this.rpcMissing('Reading perf counters')),
+    const perfOptions = (client: MetaRpcLike) => ({
+      remoteCommand: (address: string, cmd: string, args: readonly string[]) => client.cliCall(address, cmd, args),
       limit: this.limit,
       ...(onRpcText === undefined ? {} : { onBytes: onRpcText }),
     });
@@ -456,8 +458,8 @@ class PegasusClient implements PegasusApi {
       legacy.length === 0 || rpc === undefined
         ? none
         : scope === 'nodes'
-          ? samplePerfCounterNodes(legacy, perfOptions())
-          : samplePerfCounterServers(legacy, perfOptions()),
+          ? samplePerfCounterNodes(legacy, perfOptions(rpc))
+          : samplePerfCounterServers(legacy, perfOptions(rpc)),
     ]);
     const metas = await metasRead;
     unreachable.unshift(...metas.unreachable);
