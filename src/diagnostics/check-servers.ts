@@ -14,7 +14,11 @@ import { formatAge, listForSentence, plural } from './format.js';
 export function checkVersions(servers: readonly ServerInfo[]): Finding[] {
   if (servers.length === 0) return [];
   const byVersion = new Map<string, ServerInfo[]>();
-  for (const s of servers) byVersion.set(s.version, [...(byVersion.get(s.version) ?? []), s]);
+  for (const s of servers) {
+    const list = byVersion.get(s.version);
+    if (list) list.push(s);
+    else byVersion.set(s.version, [s]);
+  }
   // The most common version is the reference; ties go to the newest-looking one so an upgrade reads naturally.
   const ranked = [...byVersion.entries()].sort(
     (a, b) => b[1].length - a[1].length || b[0].localeCompare(a[0], 'en', { numeric: true }),
