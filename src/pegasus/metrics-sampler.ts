@@ -369,7 +369,15 @@ export async function sampleReplicaServers(
   plans: readonly NodePlan[],
   options: MetricsSamplerOptions,
 ): Promise<{ samples: NodeSample[]; unreachable: Unreachable[] }> {
-  const results = await Promise.all(plans.map((plan) => sampleNode(plan, options)));
+  return sampleEachNode(plans, (plan) => sampleNode(plan, options));
+}
+
+/** Runs `sample` on every planned replica server concurrently; a failure becomes that node's `Unreachable` entry. */
+export async function sampleEachNode(
+  plans: readonly NodePlan[],
+  sample: (plan: NodePlan) => Promise<Result<NodeSample, string>>,
+): Promise<{ samples: NodeSample[]; unreachable: Unreachable[] }> {
+  const results = await Promise.all(plans.map(sample));
   const samples: NodeSample[] = [];
   const unreachable: Unreachable[] = [];
   results.forEach((result, i) => {

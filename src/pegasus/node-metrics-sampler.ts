@@ -25,6 +25,7 @@ import {
   replicaCounterNames,
   replicaKey,
   replicaSecondNames,
+  sampleEachNode,
   type CounterSample,
   type Gauges,
   type MetricsSamplerOptions,
@@ -240,13 +241,5 @@ export async function sampleNodeLevelServers(
   plans: readonly NodePlan[],
   options: NodeLevelOptions,
 ): Promise<{ samples: NodeSample[]; unreachable: Unreachable[] }> {
-  const results = await Promise.all(plans.map((plan) => sampleNodeLevel(plan, options)));
-  const samples: NodeSample[] = [];
-  const unreachable: Unreachable[] = [];
-  results.forEach((result, i) => {
-    const address = plans[i]?.address ?? '';
-    if (result.ok) samples.push(result.value);
-    else unreachable.push({ address, role: 'replica', reason: result.error });
-  });
-  return { samples, unreachable };
+  return sampleEachNode(plans, (plan) => sampleNodeLevel(plan, options));
 }
