@@ -7,7 +7,7 @@
  */
 import type { MetaStats, Unreachable } from './cluster-api.js';
 import { allOps, type NodeRpcLoad, type NodeSample, type Op, type ReplicaLoad } from './load-report.js';
-import type { NodePlan } from './metrics-sampler.js';
+import { sampleEachNode, type NodePlan } from './metrics-sampler.js';
 import { parseBody, perfCountersSchema } from './responses.js';
 import type { Limit } from './priority-limit.js';
 import type { Result } from '../result.js';
@@ -159,27 +159,22 @@ export async function samplePerfCounterNodes(
   plans: readonly NodePlan[],
   options: PerfCounterSamplerOptions,
 ): Promise<{ samples: NodeSample[]; unreachable: Unreachable[] }> {
-  const samples: NodeSample[] = [];
-  const unreachable: Unreachable[] = [];
-  await Promise.all(
-    plans.map(async (plan) => {
-      const appIds = [...new Set(plan.primaries.map((p) => p.appId))];
-      const filters = [...serverCounterFilters, ...profilerCounterFilters, ...appIds.flatMap(tableCounterFilters)];
-      const counters = await readCounters(plan.address, filters, options);
-      if (!counters.ok) {
-        unreachable.push({ address: plan.address, role: 'replica', reason: counters.error });
-        return;
-      }
-      const wanted = new Set(plan.primaries.map((p) => `${p.appId}.${p.pidx}`));
-      samples.push({
+  return sampleEachNode(plans, async (plan): Promise<Result<NodeSample, string>> => {
+    const appIds = [...new Set(plan.primaries.map((p) => p.appId))];
+    const filters = [...serverCounterFilters, ...profilerCounterFilters, ...appIds.flatMap(tableCounterFilters)];
+    const counters = await readCounters(plan.address, filters, options);
+    if (!counters.ok) return counters;
+    const wanted = new Set(plan.primaries.map((p) => `${p.appId}.${p.pidx}`));
+    return {
+      ok: true,
+      value: {
         address: plan.address,
         ...serverValues(counters.value),
         primaries: primaryLoadsFromCounters(counters.value, wanted),
         rpc: rpcLoadFromCounters(counters.value),
-      });
-    }),
-  );
-  return { samples, unreachable };
+      },
+    };
+  });
 }
 
 /** Samples every planned 2.5 replica server concurrently; failures become `Unreachable` entries. */
@@ -187,24 +182,19 @@ export async function samplePerfCounterServers(
   plans: readonly NodePlan[],
   options: PerfCounterSamplerOptions,
 ): Promise<{ samples: NodeSample[]; unreachable: Unreachable[] }> {
-  const samples: NodeSample[] = [];
-  const unreachable: Unreachable[] = [];
-  await Promise.all(
-    plans.map(async (plan) => {
-      const counters = await readCounters(plan.address, replicaCounterFilters, options);
-      if (!counters.ok) {
-        unreachable.push({ address: plan.address, role: 'replica', reason: counters.error });
-        return;
-      }
-      const wanted = new Set(plan.primaries.map((p) => `${p.appId}.${p.pidx}`));
-      samples.push({
+  return sampleEachNode(plans, async (plan): Promise<Result<NodeSample, string>> => {
+    const counters = await readCounters(plan.address, replicaCounterFilters, options);
+    if (!counters.ok) return counters;
+    const wanted = new Set(plan.primaries.map((p) => `${p.appId}.${p.pidx}`));
+    return {
+      ok: true,
+      value: {
         address: plan.address,
         ...serverValues(counters.value),
         primaries: primaryLoadsFromCounters(counters.value, wanted),
-      });
-    }),
-  );
-  return { samples, unreachable };
+      },
+    };
+  });
 }
 
 /** Reads a 2.5 meta server's memory and sessions. */
